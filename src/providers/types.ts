@@ -1,0 +1,174 @@
+/**
+ * The Provider contract (DESIGN.md, "The provider contract").
+ *
+ * Glossary:
+ *  - Machine: what a provider holds for a deployment (instance, process group, pod).
+ *  - MachineRef: enough to find a machine again: provider name, provider id, region.
+ *  - Tags: every resource Aloft creates carries `aloft-managed=true` and
+ *    `aloft-deployment=<id>`; `list()` finds machines by them.
+ *
+ * Semantics every provider keeps:
+ *  - Every call returns promptly; waiting is the engine's job (it polls `describe`).
+ *  - `create` is idempotent on `idempotencyKey`: called twice (after a crash), it returns
+ *    the same machine. Look up by tag first; pass the key to the cloud where it takes one.
+ *  - `destroy` of something already gone is success. It also removes what was created
+ *    only for this machine (firewall, security group, volumes not marked to keep).
+ *  - Errors are the typed ones in ./errors.ts.
+ *
+ * A provider imports nothing from engine, store, queue or another provider.
+ */
+import type { Spec } from '../spec/schema.js';
+
+export const TAG_MANAGED = 'aloft-managed';
+export const TAG_DEPLOYMENT = 'aloft-deployment';
+
+export type MachineState = 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated' | 'unknown';
+
+export interface MachineRef {
+  provider: string;
+  /** The provider's own id: instance id, server id, process group id. */
+  id: string;
+  region?: string;
+}
+
+export interface Machine extends MachineRef {
+  region: string;
+  instanceType: string;
+  state: MachineState;
+  /** Why the machine is in its state, when the provider says (e.g. exit code). */
+  stateReason?: string;
+  publicIp?: string;
+  privateIp?: string;
+  /** Base URL the gateway forwards to (e.g. http://127.0.0.1:41234), once known. */
+  endpoint?: string;
+  tags: Record<string, string>;
+  createdAt: number;
+  /** Provider-specific facts worth keeping (security group id, volume ids, pid). */
+  details?: Record<string, unknown>;
+}
+
+/** The offer a machine is created from (see catalog/). Only what providers need. */
+export interface OfferRef {
+  provider: string;
+  region: string;
+  instanceType: string;
+  spot?: boolean;
+  gpu?: { name: string; count: number; vramGb: number } | null;
+}
+
+export interface CreateRequest {
+  deploymentId: string;
+  /** The deployment's name, for human-readable cloud resource names. */
+  name: string;
+  spec: Spec;
+  offer: OfferRef;
+  /** Port the workload (or the on-host key proxy) listens on; the only one opened. */
+  port: number;
+  /** cloud-init user-data, for providers that boot VMs. */
+  userData?: string;
+  /** Environment for the workload (local provider, containers). */
+  env?: Record<string, string>;
+  /** Absolute working directory (local provider). */
+  workdir?: string;
+  /** Disk size in GB. */
+  diskGb?: number;
+  tags: Record<string, string>;
+}
+
+export interface CreateOptions {
+  idempotencyKey: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  /** One line: what works, or what is missing. Never includes a secret. */
+  message: string;
+  quota?: Record<string, number | string>;
+}
+
+export interface ListFilter {
+  deploymentId?: string;
+}
+
+export interface Provider {
+  readonly name: string;
+  check(): Promise<CheckResult>;
+  create(req: CreateRequest, opts: CreateOptions): Promise<Machine>;
+  /** Throws NotFoundError when the machine no longer exists. */
+  describe(ref: MachineRef): Promise<Machine>;
+  /** Machines carrying Aloft's tags (optionally for one deployment), terminated ones excluded. */
+  list(filter?: ListFilter): Promise<Machine[]>;
+  destroy(ref: MachineRef): Promise<void>;
+}
+
+// ---- Optional capabilities, each checked with its type guard -------------------------
+
+export interface StartStopCapable {
+  start(ref: MachineRef): Promise<void>;
+  stop(ref: MachineRef): Promise<void>;
+}
+
+export interface FirewallRule {
+  protocol: 'tcp' | 'udp';
+  port: number;
+  cidrs: string[];
+}
+export interface FirewallCapable {
+  /** Opens exactly these rules for the machine, closing anything else Aloft opened. */
+  setFirewall(ref: MachineRef, rules: FirewallRule[]): Promise<void>;
+}
+
+export interface Volume {
+  id: string;
+  provider: string;
+  region: string;
+  sizeGb: number;
+  attachedTo?: string;
+  tags: Record<string, string>;
+}
+export interface VolumesCapable {
+  createVolume(req: { region: string; sizeGb: number; name: string; tags: Record<string, string> }, opts: CreateOptions): Promise<Volume>;
+  attachVolume(volumeId: string, ref: MachineRef): Promise<void>;
+  detachVolume(volumeId: string): Promise<void>;
+  deleteVolume(volumeId: string): Promise<void>;
+  listVolumes(filter?: ListFilter): Promise<Volume[]>;
+}
+
+export interface Snapshot {
+  id: string;
+  provider: string;
+  sourceId: string;
+  createdAt: number;
+  sizeGb?: number;
+  tags: Record<string, string>;
+}
+export interface SnapshotsCapable {
+  createSnapshot(sourceId: string, tags: Record<string, string>): Promise<Snapshot>;
+  listSnapshots(filter?: ListFilter): Promise<Snapshot[]>;
+  deleteSnapshot(id: string): Promise<void>;
+}
+
+export interface LogsCapable {
+  /** The machine's output (console, process log). `follow` yields new lines as they come. */
+  logs(ref: MachineRef, opts?: { tail?: number; follow?: boolean; signal?: AbortSignal }): AsyncIterable<string>;
+}
+
+export interface OffersCapable {
+  /** Live offers and availability, when the provider can tell. */
+  liveOffers(filter?: { region?: string }): Promise<OfferRef[]>;
+}
+
+const has = (p: object, ...names: string[]) => names.every((n) => typeof (p as Record<string, unknown>)[n] === 'function');
+export const canStartStop = (p: Provider): p is Provider & StartStopCapable => has(p, 'start', 'stop');
+export const canFirewall = (p: Provider): p is Provider & FirewallCapable => has(p, 'setFirewall');
+export const canVolumes = (p: Provider): p is Provider & VolumesCapable =>
+  has(p, 'createVolume', 'attachVolume', 'detachVolume', 'deleteVolume', 'listVolumes');
+export const canSnapshots = (p: Provider): p is Provider & SnapshotsCapable =>
+  has(p, 'createSnapshot', 'listSnapshots', 'deleteSnapshot');
+export const canLogs = (p: Provider): p is Provider & LogsCapable => has(p, 'logs');
+export const canOffers = (p: Provider): p is Provider & OffersCapable => has(p, 'liveOffers');
+
+/** The standard tags for a deployment's resources. */
+export function aloftTags(deploymentId: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { [TAG_MANAGED]: 'true', [TAG_DEPLOYMENT]: deploymentId, ...extra };
+}
