@@ -77,7 +77,9 @@ export const Access = Type.Object(
   closed,
 );
 
+// additionalProperties: false — without it TypeBox lets a key that breaks the pattern through.
 const Env = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
+  additionalProperties: false,
   description: 'Environment variables: NAME: "value"',
 });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
