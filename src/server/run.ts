@@ -34,7 +34,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const home = opts.home ?? aloftHome(env);
   const p = paths(home);
   const log = pino({ level: env.ALOFT_LOG_LEVEL ?? 'info', redact: ['*.token', '*.secret', '*.authorization', '*.upstream_secret'] });
-  const store = await openStore({ url: opts.databaseUrl ?? env.ALOFT_DATABASE_URL ?? p.db });
+  const store = await openStore({ url: opts.databaseUrl ?? env.ALOFT_DATABASE_URL ?? p.db, schema: env.ALOFT_DATABASE_SCHEMA });
   const providers = await loadProviders(env, { home });
   const configured = new Set(providers.keys());
   const plan = (spec: Parameters<typeof planOffers>[0]) => planOffers(spec, configured);

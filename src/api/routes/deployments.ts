@@ -1,7 +1,8 @@
 /** REST endpoints for deployments: the ones the CLI, the SDK and the dashboard use. */
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { parseSpec, SpecError } from '../../spec/parse.js';
+import { parseSpec } from '../../spec/parse.js';
+import { SpecError } from '../../spec/errors.js';
 import { Spec } from '../../spec/schema.js';
 import type { Spec as SpecT } from '../../spec/schema.js';
 import { listDeployments } from '../../store/deployments.js';
