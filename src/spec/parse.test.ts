@@ -298,6 +298,13 @@ const BAD: Bad[] = [
       'x.yaml:6:19: access.tailscale.auth_key_env: give the name of an environment variable that holds the auth key, not the key itself',
     field: 'access.tailscale.auth_key_env',
   },
+  {
+    title: 'prototype keys are just unknown keys',
+    yaml: `${OLLAMA}constructor: 1\n`,
+    message:
+      'x.yaml:4:1: constructor: unknown key "constructor"; valid keys here: kind, name, resources, placement, lifecycle, access, model, context, port, env',
+    field: 'constructor',
+  },
   // ordering: the first problem in the file is reported
   {
     title: 'first of several problems, in file order',
