@@ -83,7 +83,7 @@ function unknownKey(e: ValueError, segments: (string | number)[], kind: Kind | u
   }
   const known = Object.keys(schema.properties ?? {});
   if (segments.length === 1 && kind) {
-    const owners = KINDS.filter((k) => k !== kind && key in KIND_SCHEMAS[k].properties);
+    const owners = KINDS.filter((k) => k !== kind && Object.hasOwn(KIND_SCHEMAS[k].properties, key));
     if (owners.length > 0) {
       return { reason: `unknown key "${key}" for kind ${kind} (it belongs to kind ${owners.join(', ')})` };
     }
