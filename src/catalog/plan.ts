@@ -180,7 +180,7 @@ export function planOffers(input: PlanInput, offers: Offer[]): Plan {
       survivors[i]!++;
     }
     if (failed >= 0) {
-      const ex = { offer: o, reason: reason! };
+      const ex: ExcludedOffer = { offer: o, reason: reason!, constraint: checks[failed]!.constraint };
       excluded.push(ex);
       const prev = lastOut[failed];
       if (!prev || priceOf(o, spot) < priceOf(prev.offer, spot)) lastOut[failed] = ex;

@@ -40,6 +40,8 @@ export interface PlannedOffer extends Offer {
 export interface ExcludedOffer {
   offer: Offer;
   reason: string;
+  /** The spec key whose check excluded it: resources.gpu, placement.regions, model, ... */
+  constraint?: string;
 }
 
 export interface Plan {
