@@ -11,8 +11,19 @@ export const KNOWN_GPUS = [
   'RTX6000', 'MI300X',
 ];
 
-/** Upper-case, without vendor words, spaces or dashes: "NVIDIA GeForce RTX 4090" → "RTX4090". */
+const normalized = new Map<string, string>();
+
+/** Upper-case, without vendor words, spaces or dashes: "NVIDIA GeForce RTX 4090" → "RTX4090". Memoised: the planner asks per offer. */
 export function normalizeGpuName(raw: string): string {
+  let n = normalized.get(raw);
+  if (n === undefined) {
+    n = normalizeUncached(raw);
+    if (normalized.size < 10_000) normalized.set(raw, n);
+  }
+  return n;
+}
+
+function normalizeUncached(raw: string): string {
   return raw
     .toUpperCase()
     .replace(/\b(NVIDIA|TESLA|GEFORCE|AMD|INSTINCT)\b/g, '')

@@ -147,12 +147,25 @@ function buildChecks(input: PlanInput): Check[] {
   return checks;
 }
 
+/** GPU names known for an offer list (the catalog's plus KNOWN_GPUS), normalised → spelling; cached per list. */
+const knownCache = new WeakMap<Offer[], Map<string, string>>();
+function knownGpus(offers: Offer[]): Map<string, string> {
+  let m = knownCache.get(offers);
+  if (!m) {
+    m = new Map();
+    for (const k of KNOWN_GPUS) m.set(normalizeGpuName(k), k);
+    for (const o of offers) if (o.gpu && !m.has(normalizeGpuName(o.gpu.name))) m.set(normalizeGpuName(o.gpu.name), o.gpu.name);
+    knownCache.set(offers, m);
+  }
+  return m;
+}
+
 function unknownGpu(req: Requirements, offers: Offer[]): PlanError | undefined {
   const name = req.gpu?.name;
   if (!name) return undefined;
-  const known = new Set([...KNOWN_GPUS, ...offers.flatMap((o) => (o.gpu ? [o.gpu.name] : []))]);
-  for (const k of known) if (normalizeGpuName(k) === name) return undefined;
-  const near = nearestGpuName(name, known);
+  const known = knownGpus(offers);
+  if (known.has(name)) return undefined;
+  const near = nearestGpuName(name, known.values());
   return new PlanError(`unknown GPU "${req.gpu!.text}" in resources.gpu${near ? `; did you mean ${near}?` : ''}`, 'resources.gpu');
 }
 
@@ -166,7 +179,8 @@ export function planOffers(input: PlanInput, offers: Offer[]): Plan {
   const regionRes = (input.placement?.regions ?? []).map(globToRegExp);
   const survivors = new Array<number>(checks.length).fill(0);
   const lastOut = new Array<ExcludedOffer | undefined>(checks.length);
-  const planned: Array<PlannedOffer & { _rank: number }> = [];
+  const planned: PlannedOffer[] = [];
+  const ranks = new Map<PlannedOffer, number>();
   const excluded: ExcludedOffer[] = [];
   for (const o of offers) {
     let failed = -1;
@@ -188,11 +202,30 @@ export function planOffers(input: PlanInput, offers: Offer[]): Plan {
     }
     const compute = spot ? o.spotPricePerHour! : o.pricePerHour;
     const hourly = round6(compute + (diskGb * (o.diskPricePerGbMonth ?? 0)) / HOURS_PER_MONTH);
-    const rank = regionRes.findIndex((r) => r.test(o.region));
-    planned.push({ ...o, spot, hourlyUsd: hourly, monthlyUsd: round6(hourly * HOURS_PER_MONTH), _rank: rank < 0 ? 0 : rank });
+    const p: PlannedOffer = {
+      provider: o.provider,
+      region: o.region,
+      instanceType: o.instanceType,
+      gpu: o.gpu,
+      vcpus: o.vcpus,
+      memoryGb: o.memoryGb,
+      arch: o.arch,
+      pricePerHour: o.pricePerHour,
+      spotPricePerHour: o.spotPricePerHour,
+      diskPricePerGbMonth: o.diskPricePerGbMonth,
+      egressPricePerGb: o.egressPricePerGb,
+      spot,
+      hourlyUsd: hourly,
+      monthlyUsd: round6(hourly * HOURS_PER_MONTH),
+    };
+    planned.push(p);
+    if (regionRes.length > 1) {
+      const rank = regionRes.findIndex((r) => r.test(o.region));
+      ranks.set(p, rank < 0 ? 0 : rank);
+    }
   }
-  planned.sort(compareOffers);
-  const plan: Plan = { offers: planned.map(({ _rank, ...p }) => p), excluded, diskGb };
+  planned.sort((a, b) => compareOffers(a, b, ranks));
+  const plan: Plan = { offers: planned, excluded, diskGb };
   if (input.vramNeedGb !== undefined) plan.vramNeedGb = input.vramNeedGb;
   if (plan.offers.length === 0) throw emptied(plan, checks, survivors, lastOut, offers.length);
   return plan;
@@ -204,11 +237,11 @@ function priceOf(o: Offer, spot: boolean): number {
 
 const round6 = (n: number) => Math.round(n * 1e6) / 1e6;
 
-function compareOffers(a: PlannedOffer & { _rank: number }, b: PlannedOffer & { _rank: number }): number {
+function compareOffers(a: PlannedOffer, b: PlannedOffer, ranks: Map<PlannedOffer, number>): number {
   return (
     a.hourlyUsd - b.hourlyUsd ||
     (a.gpu?.count ?? 0) - (b.gpu?.count ?? 0) ||
-    a._rank - b._rank ||
+    (ranks.get(a) ?? 0) - (ranks.get(b) ?? 0) ||
     cmp(a.provider, b.provider) ||
     cmp(a.region, b.region) ||
     cmp(a.instanceType, b.instanceType)
