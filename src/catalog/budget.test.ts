@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sinclair/typebox/value';
-import { checkBudget, checkBudgets, budgetReached, budgetsFor, monthStart, hoursLeftInMonth, projectRestOfMonth, BudgetSection } from './budget.js';
+import { checkBudget, checkBudgets, reachedBudget, budgetReached, budgetsFor, monthStart, hoursLeftInMonth, projectRestOfMonth, BudgetSection } from './budget.js';
 
 test('a deployment that would exceed the budget is refused with the numbers', () => {
   const ok = checkBudget({ monthlyUsd: 100, spentUsd: 40, projectedUsd: 60 });
@@ -37,4 +37,11 @@ test('month arithmetic is UTC calendar months', () => {
   assert.equal(hoursLeftInMonth(now), 48);
   assert.equal(projectRestOfMonth(1.5, now), 72);
   assert.equal(projectRestOfMonth(1, Date.UTC(2025, 0, 1)), 730);
+});
+
+test('the reached budget names itself for the stop event', () => {
+  const cfg = { budgets: { monthly_usd: 500, per_user: { alice: 20 } } };
+  assert.equal(reachedBudget(cfg, 'alice', { globalUsd: 100, userUsd: 19.99 }), null);
+  assert.equal(reachedBudget(cfg, 'alice', { globalUsd: 100, userUsd: 20 })!.message, 'stopped: monthly budget of alice $20.00 reached (spent $20.00 this month)');
+  assert.equal(reachedBudget(cfg, 'bob', { globalUsd: 501, userUsd: 0 })!.label, 'global monthly budget');
 });

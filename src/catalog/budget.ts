@@ -63,6 +63,24 @@ export function budgetsFor(config: BudgetSection | undefined, user?: string): Ar
   return out;
 }
 
+/**
+ * The budget (global first, then the user's) that spending has reached, with the event
+ * message for the deployments it stops; null while all are below.
+ */
+export function reachedBudget(
+  config: BudgetSection | undefined,
+  user: string | undefined,
+  spent: { globalUsd: number; userUsd: number },
+): { label: string; monthlyUsd: number; spentUsd: number; message: string } | null {
+  for (const b of budgetsFor(config, user)) {
+    const spentUsd = b.scope === 'global' ? spent.globalUsd : spent.userUsd;
+    if (budgetReached({ monthlyUsd: b.monthlyUsd, spentUsd })) {
+      return { label: b.label, monthlyUsd: b.monthlyUsd, spentUsd, message: `stopped: ${b.label} ${usd(b.monthlyUsd)} reached (spent ${usd(spentUsd)} this month)` };
+    }
+  }
+  return null;
+}
+
 /** Checks every applicable budget; the first one exceeded decides. `spent` maps scope → USD spent this month. */
 export function checkBudgets(
   config: BudgetSection | undefined,
