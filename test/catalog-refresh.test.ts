@@ -195,3 +195,14 @@ describe('aloft catalog refresh against a recorded-answer server', () => {
     assert.equal(before, readFileSync(join(DATA_DIR, 'catalog', 'gcp.json'), 'utf8'), 'the file is untouched');
   });
 });
+
+test('the Exoscale signature follows the documented message layout', async () => {
+  const { createHmac } = await import('node:crypto');
+  const url = new URL('https://api-ch-gva-2.exoscale.com/v2/resource/a02baf5a-a3e4-49a0-857b-8a08d276c1c0?p1=v1&p2=v2');
+  const message = 'GET /v2/resource/a02baf5a-a3e4-49a0-857b-8a08d276c1c0\n\nv1v2\n\n1599140767';
+  const sig = createHmac('sha256', 'secret').update(message).digest('base64');
+  assert.equal(
+    exoscaleAuthorization('EXO29147e9f89102b7ac1e88514', 'secret', 'GET', url, '', 1599140767),
+    `EXO2-HMAC-SHA256 credential=EXO29147e9f89102b7ac1e88514,signed-query-args=p1;p2,expires=1599140767,signature=${sig}`,
+  );
+});

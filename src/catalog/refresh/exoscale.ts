@@ -31,7 +31,8 @@ export function parseExoscale(answer: { 'instance-types': ExoType[] }, pricing: 
   const zones = new Set<string>();
   const types: CatalogInstanceType[] = [];
   for (const it of answer['instance-types'] ?? []) {
-    if (!FAMILIES.has(it.family)) continue;
+    // Families Aloft does not offer, and answers without a usable memory size, are skipped.
+    if (!FAMILIES.has(it.family) || !(it.memory >= 2 ** 29)) continue;
     const name = `${it.family}.${it.size}`;
     const listed = eur[`running_${it.family}_${it.size}`] ?? eur[`running_${it.size}`];
     const hourly = listed !== undefined ? Number(listed) : undefined;
@@ -71,14 +72,16 @@ export function parseExoscale(answer: { 'instance-types': ExoType[] }, pricing: 
 }
 
 /**
- * Exoscale's request signature: HMAC-SHA256 over
- * "METHOD path\nbody\nquery values\nheader values\nexpires", base64.
+ * Exoscale's request signature (API v2 docs, "API Request Signature"): base64
+ * HMAC-SHA256 of "METHOD path\nbody\nquery values\nheader values\nexpires"; the query
+ * parameter names go in the `signed-query-args` pragma, in the same order as their values.
  */
 export function exoscaleAuthorization(key: string, secret: string, method: string, url: URL, body: string, expires: number): string {
-  const queryValues = [...url.searchParams.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, v]) => v).join('');
-  const message = [`${method} ${url.pathname}`, body, queryValues, '', String(expires)].join('\n');
-  const sig = createHmac('sha256', secret).update(message).digest('base64');
-  return `EXO2-HMAC-SHA256 credential=${key},expires=${expires},signature=${sig}`;
+  const params = [...url.searchParams.entries()];
+  const message = [`${method} ${url.pathname}`, body, params.map(([, v]) => v).join(''), '', String(expires)].join('\n');
+  const sig = createHmac('sha256', secret).update(message, 'utf8').digest('base64');
+  const pragma = params.length ? `signed-query-args=${params.map(([k]) => k).join(';')},` : '';
+  return `EXO2-HMAC-SHA256 credential=${key},${pragma}expires=${expires},signature=${sig}`;
 }
 
 export const exoscaleRefresher: Refresher = {

@@ -24,8 +24,11 @@ export function parseHetzner(serverTypes: { server_types: HzServerType[] }, pric
   const locations = new Set<string>();
   let egressPerTb = 0;
   const types: CatalogInstanceType[] = [];
+  const seen = new Set<string>();
   for (const st of serverTypes.server_types) {
-    if (st.deprecated) continue;
+    // Pages can overlap while types are added; the first answer wins.
+    if (st.deprecated || seen.has(st.name)) continue;
+    seen.add(st.name);
     const prices: CatalogInstanceType['prices'] = {};
     for (const pr of st.prices) {
       prices[pr.location] = { on_demand: Number(pr.price_hourly.net), spot: null };
@@ -70,10 +73,12 @@ export const hetznerRefresher: Refresher = {
     const base = (ctx.endpoint ?? ctx.env.ALOFT_HETZNER_API_URL ?? HETZNER_API).replace(/\/$/, '');
     const headers = { authorization: `Bearer ${ctx.env.HCLOUD_TOKEN}` };
     const all: HzServerType[] = [];
-    for (let page = 1; page < 50; page++) {
+    for (let page = 1, calls = 0; calls < 50; page++, calls++) {
       const r = await httpJson(ctx, `${base}/server_types?page=${page}&per_page=50`, { headers }, 'hetzner /server_types');
       all.push(...(r.server_types ?? []));
-      if (!r.meta?.pagination?.next_page) break;
+      const next = r.meta?.pagination?.next_page;
+      if (!next || next <= page) break;
+      page = next - 1;
     }
     const pricing = await httpJson(ctx, `${base}/pricing`, { headers }, 'hetzner /pricing');
     return parseHetzner({ server_types: all }, pricing, ctx);
