@@ -97,6 +97,7 @@ describe('models.json', () => {
     for (const m of file.models) {
       const s = sizeModel(m.tag);
       assert.equal(s.source, 'catalog');
+      assert.equal(s.vramGb, m.vram_gb, `${m.tag}: vram_gb in the file matches the sizing rule`);
       assert.ok(s.vramGb > m.download_gb, `${m.tag} needs more VRAM than its download`);
     }
   });

@@ -76,6 +76,7 @@ export const ModelEntry = Type.Object(
     quant: Type.String({ minLength: 1 }),
     download_gb: Type.Number({ exclusiveMinimum: 0 }),
     kv_kib_per_token: Type.Number({ exclusiveMinimum: 0, description: 'fp16 K+V cache per token, KiB' }),
+    vram_gb: Type.Number({ exclusiveMinimum: 0, description: 'VRAM needed at the file default_ctx (or max_ctx if smaller), GB; = models.ts sizing' }),
     max_ctx: Type.Optional(Type.Integer({ minimum: 128 })),
   },
   closed,
