@@ -221,7 +221,9 @@ describe('hetzner provider lifecycle', () => {
     await waitFor(slow, m, 'running');
     await rejects(slow.destroy(m), TransientError);
     // The deletion goes on without us; wait until the server is gone.
-    for (let i = 0; i < 300 && (await slow.list({ deploymentId: 'dep-slow' })).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(await slow.list({ deploymentId: 'dep-slow' }), [], 'a deleting server is no longer listed');
+    const stillThere = () => slow.describe(m).then(() => true, (err) => (err instanceof NotFoundError ? false : Promise.reject(err)));
+    for (let i = 0; i < 300 && (await stillThere()); i++) await new Promise((r) => setTimeout(r, 50));
     await rejects(slow.describe(m), NotFoundError);
     assert.equal(leftovers('dep-slow').firewalls, 1);
     await slow.destroy(m);
