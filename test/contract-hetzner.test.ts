@@ -92,6 +92,8 @@ describe('hetzner provider requests are valid for the official OpenAPI', { timeo
     await attempt(p.deleteSnapshot('44'));
     await attempt(p.liveOffers());
     await attempt(p.destroy(ref));
+    await attempt(p.leftovers('dep-1'));
+    await attempt(p.removeLeftovers('dep-1'));
     const served = prism.lines().slice(before).filter((l) => /Request received/.test(l)).length;
     assert.ok(served >= 20, `prism saw only ${served} requests`);
     assert.deepEqual(prism.violations(before), []);

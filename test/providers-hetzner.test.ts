@@ -230,6 +230,21 @@ describe('hetzner provider lifecycle', () => {
     assert.deepEqual(leftovers('dep-slow'), { servers: 0, firewalls: 0, keys: 0, volumes: 0 });
   });
 
+  test('leftovers: a deployment without a machine record is found by label and removed', async () => {
+    const m = await provider.create(request('dep-orphan'), { idempotencyKey: 'k-orphan' });
+    await provider.createVolume({ region: 'fsn1', sizeGb: 10, name: 'orphan', tags: aloftTags('dep-orphan') }, { idempotencyKey: 'v-orphan' });
+    const found = await provider.leftovers('dep-orphan');
+    assert.deepEqual(found.map((l) => l.kind).sort(), ['firewall', 'machine', 'volume']);
+    assert.ok(found.some((l) => l.kind === 'machine' && l.id === m.id));
+    let left = await provider.removeLeftovers('dep-orphan');
+    for (let i = 0; i < 200 && left.length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      left = await provider.removeLeftovers('dep-orphan');
+    }
+    assert.deepEqual(left, []);
+    assert.deepEqual(leftovers('dep-orphan'), { servers: 0, firewalls: 0, keys: 0, volumes: 0 });
+  });
+
   test('live offers: server types × locations, deprecated ones left out, prices in USD', async () => {
     const offers = await fetchHetznerOffers(createHetznerClient({ token: double.token, endpoint: double.url }));
     assert.ok(offers.length > 20);

@@ -28,11 +28,22 @@ import { createHetznerClient, type HetznerClient } from './client.js';
 import { createServer } from './create.js';
 import { destroyServer } from './destroy.js';
 import { LABEL_SERVER, deploymentSelector, toLabels } from './labels.js';
+import { leftovers, removeLeftovers, type HetznerLeftover } from './leftovers.js';
 import { toMachine } from './machine.js';
 import { createVolumeOps } from './volumes.js';
 import type { HAction, HFirewall, HImage, HServer } from './wire.js';
 
-export type HetznerProvider = Provider & StartStopCapable & FirewallCapable & VolumesCapable & SnapshotsCapable & OffersCapable;
+export type HetznerProvider = Provider &
+  StartStopCapable &
+  FirewallCapable &
+  VolumesCapable &
+  SnapshotsCapable &
+  OffersCapable & {
+    /** LeftoversCapable (see leftovers.ts): what the deployment still holds, found by label. */
+    leftovers(deploymentId: string): Promise<HetznerLeftover[]>;
+    /** Removes what it can now, without waiting; call until it returns []. */
+    removeLeftovers(deploymentId: string): Promise<HetznerLeftover[]>;
+  };
 
 export interface HetznerProviderOptions {
   token: string;
@@ -153,6 +164,9 @@ export function createHetznerProvider(opts: HetznerProviderOptions): HetznerProv
         if (!(err instanceof NotFoundError)) throw err;
       }
     },
+
+    leftovers: (deploymentId) => leftovers(client, deploymentId),
+    removeLeftovers: (deploymentId) => removeLeftovers(client, deploymentId),
 
     async liveOffers(filter) {
       const offers = await fetchHetznerOffers(client, { eurToUsd: opts.eurToUsd, region: filter?.region });
