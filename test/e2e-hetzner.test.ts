@@ -160,3 +160,63 @@ describe('hetzner through the engine', { timeout: 180_000 }, () => {
     });
   });
 });
+
+describe('hetzner: SIGKILL mid-provisioning, then restart', { timeout: 180_000 }, () => {
+  test('leaves exactly one machine and no leaked firewall; down removes everything', async (t) => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { spawn } = await import('node:child_process');
+    const dir = mkdtempSync(path.join(tmpdir(), 'aloft-hetzner-crash-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const childEnv = {
+      ...process.env,
+      HCLOUD_TOKEN: double.token,
+      HCLOUD_ENDPOINT: double.url,
+      ALOFT_E2E_DB: path.join(dir, 'aloft.db'),
+      ALOFT_E2E_OFFERS: JSON.stringify(offers),
+      ALOFT_E2E_KEY: randomBytes(32).toString('hex'),
+      ALOFT_E2E_PORT: String(ollamaPort),
+    };
+    const children: ReturnType<typeof spawn>[] = [];
+    t.after(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
+    const run = (extra: Record<string, string>) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'test/helpers/hetzner-engine-child.ts')], {
+        env: { ...childEnv, ...extra },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      children.push(child);
+      let out = '';
+      child.stdout!.on('data', (b) => (out += b));
+      child.stderr!.on('data', (b) => (out += b));
+      const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+      return { child, exited, output: () => out };
+    };
+
+    // The server gets made, then the control plane dies before it hears of the firewall label.
+    const firstPut = double.requests.length;
+    double.faults.push({ match: 'PUT /firewalls/*', latencyMs: 8000, times: 1 });
+    const first = run({ ALOFT_E2E_UP: 'qwen-crash' });
+    for (let i = 0; i < 600 && !double.requests.slice(firstPut).some((r) => r.method === 'PUT' && r.path.startsWith('/firewalls/')); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(double.requests.slice(firstPut).some((r) => r.method === 'POST' && r.path === '/servers' && r.status === 201), first.output());
+    first.child.kill('SIGKILL');
+    await first.exited;
+    double.faults.length = 0;
+
+    const second = run({ ALOFT_E2E_UP: 'qwen-crash' });
+    assert.equal(await second.exited, 0, second.output());
+    const id = /status qwen-crash ready (\S+)/.exec(second.output())?.[1];
+    assert.ok(id, second.output());
+    const cloud = cloudOf(id);
+    assert.equal(cloud.servers.length, 1, 'exactly one machine');
+    assert.equal(cloud.firewalls.length, 1, 'no leaked firewall');
+    assert.equal(double.requests.slice(firstPut).filter((r) => r.method === 'POST' && r.path === '/servers').length, 1, 'one POST /servers in all');
+
+    const third = run({ ALOFT_E2E_DOWN: 'qwen-crash' });
+    assert.equal(await third.exited, 0, third.output());
+    assert.match(third.output(), /status qwen-crash destroyed/);
+    const left = cloudOf(id);
+    assert.deepEqual([left.servers.length, left.firewalls.length, left.volumes.length, left.keys.length], [0, 0, 0, 0]);
+  });
+});
