@@ -97,7 +97,11 @@ function addRule(c: Ctx): Json {
   const g = need(s.securityGroups.get(c.params[0]), 'security group');
   const dir = body['flow-direction'];
   if (dir !== 'ingress' && dir !== 'egress') bad('flow-direction must be ingress or egress');
-  if (typeof body.protocol !== 'string') bad('protocol is required');
+  if (!['tcp', 'udp', 'icmp', 'icmpv6', 'esp', 'gre', 'ah', 'ipip'].includes(body.protocol as string)) bad('invalid protocol');
+  for (const k of ['start-port', 'end-port']) {
+    const v = body[k];
+    if (v !== undefined && (typeof v !== 'number' || v < 1 || v > 65535)) bad(`${k} must be between 1 and 65535`);
+  }
   const rule = {
     id: randomUUID(),
     'flow-direction': dir as 'ingress' | 'egress',
