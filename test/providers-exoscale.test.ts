@@ -90,6 +90,19 @@ describe('Exoscale provider against the API double', () => {
     await p.destroy(m); // already gone: success
   });
 
+  test('cleanupDeployment removes what an interrupted destroy left, and nothing while an instance lives', async () => {
+    const m = await p.create(request('dep-left'), { idempotencyKey: 'k-left' });
+    await p.cleanupDeployment('dep-left');
+    assert.equal(groupsNamed('aloft-dep-left').length, 1, 'kept while the instance lives');
+    d.fault({ kind: 'drop', method: 'GET', path: /^\/security-group$/ });
+    await assert.rejects(p.destroy(m), TransientError);
+    assert.equal(groupsNamed('aloft-dep-left').length, 1, 'the interrupted destroy left the group');
+    await p.destroy(m);
+    assert.equal(groupsNamed('aloft-dep-left').length, 1, 'a destroy of a gone instance cannot know it');
+    await p.cleanupDeployment('dep-left');
+    assert.equal(groupsNamed('aloft-dep-left').length, 0);
+  });
+
   test('create is idempotent on its key: one instance, one security group', async () => {
     const a = await p.create(request('dep-idem'), { idempotencyKey: 'k-idem' });
     const b = await p.create(request('dep-idem'), { idempotencyKey: 'k-idem' });

@@ -71,6 +71,8 @@ export interface Snapshot {
 }
 
 export const INSTANCE_TYPES = [
+  { id: randomUUID(), family: 'standard', size: 'micro', cpus: 1, memory: 512 * 1024 ** 2, authorized: true, zones: ['ch-gva-2', 'de-fra-1'] },
+  { id: randomUUID(), family: 'standard', size: 'tiny', cpus: 1, memory: 1024 ** 3, authorized: true, zones: ['ch-gva-2', 'de-fra-1'] },
   { id: randomUUID(), family: 'standard', size: 'small', cpus: 2, memory: 2 * 1024 ** 3, authorized: true, zones: ['ch-gva-2', 'de-fra-1'] },
   { id: randomUUID(), family: 'standard', size: 'medium', cpus: 2, memory: 4 * 1024 ** 3, authorized: true, zones: ['ch-gva-2', 'de-fra-1'] },
   { id: randomUUID(), family: 'standard', size: 'large', cpus: 4, memory: 8 * 1024 ** 3, authorized: true, zones: ['ch-gva-2', 'de-fra-1'] },

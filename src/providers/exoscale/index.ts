@@ -45,7 +45,19 @@ export interface ExoscaleProviderOptions extends ExoscaleClientOptions {
   template?: string;
 }
 
-export type ExoscaleProvider = Provider & StartStopCapable & FirewallCapable & VolumesCapable & SnapshotsCapable & OffersCapable;
+export type ExoscaleProvider = Provider &
+  StartStopCapable &
+  FirewallCapable &
+  VolumesCapable &
+  SnapshotsCapable &
+  OffersCapable & {
+    /**
+     * Removes a deployment's security group and volumes (not aloft-keep) when no instance of
+     * it is left: for a destroy that was interrupted after the instance went, since a
+     * destroy of a missing instance cannot tell whose group it was.
+     */
+    cleanupDeployment(deploymentId: string): Promise<void>;
+  };
 
 /** Base64 user-data within Exoscale's 32 KiB limit, gzipped when needed (cloud-init reads both). */
 export function encodeUserData(userData: string): string {
@@ -169,11 +181,21 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
       }
     }
     if (!deploymentId || inst.labels?.[TAG_MANAGED] !== 'true') return;
+    await removeDeploymentResources(deploymentId);
+  }
+
+  async function removeDeploymentResources(deploymentId: string): Promise<void> {
     const sg = await findSecurityGroup(c, deploymentId);
     if (sg) await deleteSecurityGroup(c, sg.id);
     for (const v of await storage.listVolumes(c, { deploymentId })) {
       if (v.tags[LABEL_KEEP] !== 'true') await storage.deleteVolume(c, v.id);
     }
+  }
+
+  async function cleanupDeployment(deploymentId: string): Promise<void> {
+    const live = (await listInstances()).filter((i) => isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed');
+    if (live.length > 0) return;
+    await removeDeploymentResources(deploymentId);
   }
 
   async function check(): Promise<CheckResult> {
@@ -203,6 +225,7 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
         .map(machine)
         .filter((m) => m.state !== 'terminated'),
     destroy,
+    cleanupDeployment,
     start: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:start`, { body: {} })),
     stop: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:stop`)),
     setFirewall: async (ref: MachineRef, rules: FirewallRule[]) => {
