@@ -103,6 +103,14 @@ describe('Exoscale provider against the API double', () => {
     assert.equal(groupsNamed('aloft-dep-left').length, 0);
   });
 
+  test('a throttled read right after the instance is made does not undo it', async () => {
+    d.fault({ kind: 'throttle', method: 'GET', path: /^\/instance\/[0-9a-f-]{36}$/, times: 2, retryAfterSeconds: 0 });
+    const m = await p.create(request('dep-readback'), { idempotencyKey: 'k-readback' });
+    assert.equal((await p.list({ deploymentId: 'dep-readback' })).length, 1);
+    assert.equal(groupsNamed('aloft-dep-readback').length, 1);
+    await p.destroy(m);
+  });
+
   test('create is idempotent on its key: one instance, one security group', async () => {
     const a = await p.create(request('dep-idem'), { idempotencyKey: 'k-idem' });
     const b = await p.create(request('dep-idem'), { idempotencyKey: 'k-idem' });

@@ -10,7 +10,7 @@
  * labelled aloft-keep=true; a machine already gone is success.
  */
 import { gzipSync } from 'node:zlib';
-import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, TransientError, isProviderError } from '../errors.js';
+import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, ThrottledError, TransientError, isProviderError } from '../errors.js';
 import {
   TAG_DEPLOYMENT,
   TAG_MANAGED,
@@ -132,6 +132,7 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
     const [type, template] = [await findInstanceType(req.offer.instanceType), await findTemplate(templateName)];
     const userData = req.userData ? encodeUserData(req.userData) : undefined;
     let sgId: string | undefined;
+    let instanceId: string;
     try {
       const sg = await ensureSecurityGroup(c, req.deploymentId);
       sgId = sg.id;
@@ -156,11 +157,26 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
         },
       });
       if (!id) throw new TransientError('Exoscale: instance operation returned no reference');
-      return machine(await getInstance(id));
+      instanceId = id;
     } catch (err) {
       // Still pending: the instance exists and a retry with the same key returns it.
       if (!(isProviderError(err) && err.providerCode === 'operation-pending')) await cleanupFailedCreate(req.deploymentId, idempotencyKey, sgId);
       throw err;
+    }
+    // The instance exists now: a failed read must not undo it (a retry finds it by label).
+    return machine(await getWithRetry(instanceId));
+  }
+
+  /** GET an instance, riding out a few throttled or transient answers. */
+  async function getWithRetry(id: string, attempts = 5): Promise<ExoInstance> {
+    for (let i = 1; ; i++) {
+      try {
+        return await getInstance(id);
+      } catch (err) {
+        if (i >= attempts || !(isProviderError(err) && err.retryable)) throw err;
+        const wait = err instanceof ThrottledError && err.retryAfterMs !== undefined ? err.retryAfterMs : 200 * i;
+        await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
+      }
     }
   }
 
