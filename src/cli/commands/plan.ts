@@ -7,31 +7,17 @@ export interface PlanFlags {
   limit?: string;
 }
 
-/** Reads and validates a spec file. Minimal on purpose: the spec module's loader can replace it. */
+/** Reads and validates a spec file with the spec module: errors name file, line and field. */
 async function readSpec(path: string) {
-  const [{ readFile }, YAML, { Value }, { Spec }] = await Promise.all([
-    import('node:fs/promises'),
-    import('yaml'),
-    import('@sinclair/typebox/value'),
-    import('../../spec/schema.js'),
-  ]);
-  let text: string;
+  const [{ loadSpecFile }, { SpecError }] = await Promise.all([import('../../spec/parse.js'), import('../../spec/errors.js')]);
   try {
-    text = await readFile(path, 'utf8');
+    return (await loadSpecFile(path)).spec;
   } catch (err) {
-    throw usageError(`cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    if (err instanceof SpecError) throw usageError(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code) throw usageError(`cannot read ${path}: ${code === 'ENOENT' ? 'no such file' : code}`);
+    throw err;
   }
-  let doc: unknown;
-  try {
-    doc = YAML.parse(text);
-  } catch (err) {
-    throw usageError(`${path}: ${(err as Error).message.split('\n')[0]}`);
-  }
-  if (!Value.Check(Spec, doc)) {
-    const e = Value.Errors(Spec, doc).First();
-    throw usageError(`${path}: ${e?.path || '/'} ${e?.message ?? 'is not a valid spec'}`);
-  }
-  return doc;
 }
 
 export async function planCommand(specPath: string, flags: PlanFlags): Promise<string> {
