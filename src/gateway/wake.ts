@@ -40,6 +40,8 @@ export function isWakeable(status: DeploymentStatus): boolean {
 
 interface Flight {
   deadline: number;
+  /** Requests held on this flight; polling stops when none is left. */
+  waiters: number;
   done: Promise<WakeResult>;
 }
 
@@ -54,7 +56,7 @@ export function createWakeCoordinator(opts: WakeOptions): WakeCoordinator {
       existing.deadline = Math.max(existing.deadline, deadline);
       return existing;
     }
-    const flight: Flight = { deadline, done: null as unknown as Promise<WakeResult> };
+    const flight: Flight = { deadline, waiters: 0, done: null as unknown as Promise<WakeResult> };
     flight.done = run(target, flight).finally(() => flights.delete(target.deploymentId));
     flights.set(target.deploymentId, flight);
     return flight;
@@ -74,6 +76,8 @@ export function createWakeCoordinator(opts: WakeOptions): WakeCoordinator {
     while (Date.now() < flight.deadline) {
       await sleep(Math.min(interval, Math.max(1, flight.deadline - Date.now())));
       interval = Math.min(maxPollMs, interval * 2);
+      // Nobody waits (all clients left, or only a browser page kicked it): the engine carries on alone.
+      if (flight.waiters === 0) return { ok: false, reason: 'aborted', message: 'nobody waits' };
       let t: RouteTarget | null;
       try {
         t = await opts.backend.resolve(first.name);
@@ -93,11 +97,13 @@ export function createWakeCoordinator(opts: WakeOptions): WakeCoordinator {
   return {
     wait(target, signal) {
       const flight = start(target, Date.now() + target.wakeTimeoutMs);
+      flight.waiters++;
       return new Promise<WakeResult>((resolve) => {
         let settled = false;
         const finish = (r: WakeResult) => {
           if (settled) return;
           settled = true;
+          flight.waiters--;
           clearTimeout(timer);
           signal?.removeEventListener('abort', onAbort);
           resolve(r);
