@@ -57,7 +57,7 @@ test("the client's key never reaches the machine; the machine's secret does", as
   const { url, backend } = await startGateway(t, { upstreamSecretHeader: 'X-Machine-Secret' });
   backend.put({ name: 'llm', upstreamUrl: up.url, upstreamSecret: 'machine-secret-1' });
   const { key } = backend.addKey();
-  const via = [{ authorization: `Bearer ${key}` }, { 'x-aloft-key': key }, { 'X-Ollama-Key': key }];
+  const via: Array<Record<string, string>> = [{ authorization: `Bearer ${key}` }, { 'x-aloft-key': key }, { 'X-Ollama-Key': key }];
   for (const headers of via) {
     const r = await request(`${url}/d/llm/v1/chat/completions`, {
       method: 'POST',
