@@ -53,6 +53,7 @@ export function createGatewayMetrics(registry = new Registry()): GatewayMetrics 
   // labels() hashes its arguments on every call; the hot path reuses the children.
   const reqChildren = new Map<string, Counter.Internal>();
   const latChildren = new Map<string, Histogram.Internal<'deployment'>>();
+  const byteChildren = new Map<string, Counter.Internal>();
 
   return {
     registry,
@@ -66,7 +67,11 @@ export function createGatewayMetrics(registry = new Registry()): GatewayMetrics 
       h.observe(seconds);
     },
     bytes(deployment, direction, n) {
-      if (n > 0) bytes.labels(deployment, direction).inc(n);
+      if (n <= 0) return;
+      const k = deployment + '\u0000' + direction;
+      let c = byteChildren.get(k);
+      if (!c) byteChildren.set(k, (c = bytes.labels(deployment, direction)));
+      c.inc(n);
     },
     streamOpened: (d) => open.labels(d).inc(),
     streamClosed: (d) => open.labels(d).dec(),

@@ -67,12 +67,11 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Route
 class ForwardHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | null = null;
   private done = false;
+  private drainHooked = false;
   constructor(
     private readonly res: ServerResponse,
     private readonly resolve: () => void,
-  ) {
-    res.on('drain', () => this.controller?.resume());
-  }
+  ) {}
 
   onClientClose = (): void => {
     if (this.done) return;
@@ -96,7 +95,13 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
-    if (!this.res.write(chunk)) controller.pause();
+    if (this.res.write(chunk)) return;
+    // The client reads slower than the machine writes: pause the machine until it drains.
+    controller.pause();
+    if (!this.drainHooked) {
+      this.drainHooked = true;
+      this.res.on('drain', () => this.controller?.resume());
+    }
   }
 
   onResponseEnd(): void {

@@ -97,7 +97,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   type Admitted = { ok: true; target: RouteTarget; path: string } | { ok: false; status: number; code: string; message: string; headers?: Record<string, string>; html?: string };
 
   /** Everything before forwarding, shared by HTTP requests and upgrades. */
-  async function admit(req: IncomingMessage, signal: AbortSignal | null, allowHtml: boolean): Promise<Admitted> {
+  async function admit(req: IncomingMessage, conn: ServerResponse | Duplex, allowHtml: boolean): Promise<Admitted> {
     const route = parseRoute(req.url ?? '/', req.headers.host, domain);
     if (!route) return { ok: false, status: 404, code: 'not_found', message: 'No deployment here: use /d/<deployment>/…' };
     const check = await checkKey(extractKey(req.headers), (p) => backend.keys.findByPrefix(p), Date.now());
@@ -131,7 +131,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
         wake.kick(target);
         return { ok: false, status: 503, code: 'starting', message: `${route.name} is starting`, headers: { 'retry-after': String(retryPage) }, html: startingPage(route.name, retryPage) };
       }
-      const r = await wake.wait(target, signal ?? undefined);
+      // Only held requests pay for an AbortController (its DOMException is costly on the hot path).
+      const ac = new AbortController();
+      conn.once('close', () => ac.abort());
+      const r = await wake.wait(target, ac.signal);
       if (!r.ok) {
         if (r.reason === 'gone') return { ok: false, status: 404, code: 'deployment_not_found', message: r.message };
         return { ok: false, status: 503, code: r.reason === 'timeout' ? 'starting' : 'wake_failed', message: r.message, headers: { 'retry-after': String(retryTimeout) } };
@@ -156,16 +159,12 @@ export function createGateway(opts: GatewayOptions): Gateway {
       metrics.bytes(label, 'in', sock.bytesRead - in0);
       metrics.bytes(label, 'out', sock.bytesWritten - out0);
     });
-    let ac: AbortController | null = null;
     try {
       const len = req.headers['content-length'];
       if (len !== undefined && Number(len) > maxBodyBytes) {
         return sendError(res, 413, 'body_too_large', `The request body exceeds ${maxBodyBytes} bytes`, { connection: 'close' });
       }
-      ac = new AbortController();
-      const signal = ac.signal;
-      res.once('close', () => ac!.abort());
-      const a = await admit(req, signal, true);
+      const a = await admit(req, res, true);
       if (!a.ok) {
         if (res.destroyed) return;
         if (a.html) {
@@ -201,7 +200,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     let label = NO_DEPLOYMENT;
     let status = 0;
     try {
-      const a = await admit(req, null, false);
+      const a = await admit(req, socket, false);
       if (!a.ok) {
         status = a.status;
         return sendSocketError(socket, a.status, a.code, a.message, a.headers);
