@@ -12,6 +12,7 @@ import { register as offers } from './commands/offers.js';
 import { register as plan } from './commands/plan.js';
 import { register as models } from './commands/models.js';
 import { register as catalog } from './commands/catalog.js';
+import { register as keys } from './commands/keys.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -29,6 +30,7 @@ export async function main(argv: string[]): Promise<void> {
   plan(program);
   models(program);
   catalog(program);
+  keys(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
