@@ -43,7 +43,11 @@ const ACTIONS: Record<string, inst.Handler> = {
   DescribeAvailabilityZones: res.describeAvailabilityZones,
 };
 
-export type FaultKind = 'latency' | 'throttle' | '5xx' | 'capacity' | 'drop' | 'error';
+/**
+ * drop: the connection is cut before the request is handled; drop-after: the request IS
+ * handled, then the connection is cut (the client never learns that it worked).
+ */
+export type FaultKind = 'latency' | 'throttle' | '5xx' | 'capacity' | 'drop' | 'drop-after' | 'error';
 export interface Fault {
   kind: FaultKind;
   /** Only for these actions (EC2 Action or SSM operation name). */
@@ -90,7 +94,7 @@ export interface Ec2Double {
 
 export const TEST_KEY: SigV4Key = { accessKeyId: 'AKIAALOFTTESTKEY0001', secretAccessKey: 'aloft-test-secret/0123456789abcdefghijklmnop' };
 
-const CANNED: Record<Exclude<FaultKind, 'latency' | 'drop' | 'error'>, [string, string, number]> = {
+const CANNED: Record<Exclude<FaultKind, 'latency' | 'drop' | 'drop-after' | 'error'>, [string, string, number]> = {
   throttle: ['RequestLimitExceeded', 'Request limit exceeded.', 503],
   '5xx': ['InternalError', 'An internal error has occurred', 500],
   capacity: ['InsufficientInstanceCapacity', 'We currently do not have sufficient capacity in the Availability Zone you requested.', 500],
@@ -172,8 +176,10 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     if (p.Version !== EC2_VERSION) return sendError(resp, false, 'InvalidParameterValue', `Unsupported API version ${String(p.Version)}`, 400);
     const handler = ACTIONS[action];
     if (!handler) return sendError(resp, false, 'InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+    const cutAfter = takeFault(action, params, ['drop-after']);
     try {
       const out = handler(world, region, p);
+      if (cutAfter) return void req.socket.destroy();
       resp.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' }).end(xmlResponse(action, out));
     } catch (err) {
       if (err instanceof Ec2Fault) return sendError(resp, false, err.code, err.message, err.status);
