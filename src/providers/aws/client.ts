@@ -57,7 +57,8 @@ export function createAwsClients(opts: AwsClientOptions = {}): AwsClients {
     region,
     credentials: opts.credentials,
     maxAttempts: opts.maxAttempts ?? 2,
-    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000 },
+    // throwOnRequestTimeout: without it the SDK only logs a warning when a request overruns.
+    requestHandler: { requestTimeout: opts.requestTimeoutMs ?? 20_000, connectionTimeout: 5_000, throwOnRequestTimeout: true },
   });
   return {
     ec2(region) {
