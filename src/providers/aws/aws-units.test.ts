@@ -62,3 +62,16 @@ test('console follow prints only new text, also after the 64 KB buffer rolled ov
   assert.equal(newText('a\nb\nc\n', 'b\nc\nd\n'), 'd\n');
   assert.equal(newText('x\n', 'y\n'), 'y\n');
 });
+
+test('catalog: every offer’s architecture agrees with the instance family, one row per type and region', async () => {
+  const { awsOffers } = await import('./catalog.js');
+  const offers = awsOffers();
+  assert.ok(offers.length > 0);
+  for (const o of offers) {
+    assert.equal(archOfType(o.instanceType), o.arch, o.instanceType);
+    assert.ok(o.pricePerHour > 0 && o.vcpus > 0 && o.memoryGb > 0, o.instanceType);
+  }
+  assert.equal(new Set(offers.map((o) => `${o.region} ${o.instanceType}`)).size, offers.length);
+  assert.ok(offers.some((o) => o.gpu && o.gpu.vramGb >= 24 && o.pricePerHour <= 1.5), 'a 24 GB GPU under $1.50/h exists (examples/ollama-gpu.yaml)');
+  assert.deepEqual(awsOffers({ regions: ['eu-north-9'] }), []);
+});
