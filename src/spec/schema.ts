@@ -17,9 +17,9 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const closed = { additionalProperties: false } as const;
 
-/** "30s", "15m", "4h", "7d", or a number of seconds. */
-export const Duration = Type.Union([Type.String({ pattern: '^\\d+(\\.\\d+)?(ms|s|m|h|d)$' }), Type.Number({ minimum: 0 })], {
-  description: 'A duration such as 30s, 15m, 4h, 7d, or a number of seconds',
+/** "30s", "15m", "4h", "7d", "1h30m", or a number of seconds. */
+export const Duration = Type.Union([Type.String({ pattern: '^(\\d+(\\.\\d+)?(ms|s|m|h|d))+$' }), Type.Number({ minimum: 0 })], {
+  description: 'a duration such as 30s, 15m, 4h, 7d, 1h30m, or a number of seconds',
 });
 
 export const Resources = Type.Object(
@@ -27,14 +27,18 @@ export const Resources = Type.Object(
     gpu: Type.Optional(
       Type.String({ description: 'GPU name and count (L4:1, A100:8), minimum VRAM (24GB+), or any', examples: ['L4:1', '24GB+'] }),
     ),
-    cpus: Type.Optional(Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?\\+?$' })])),
+    cpus: Type.Optional(
+      Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?\\+?$' })], {
+        description: 'a number of vCPUs such as 4 or "4+" (at least 4)',
+      }),
+    ),
     memory: Type.Optional(
       Type.Union([Type.Number({ minimum: 0 }), Type.String({ pattern: '^\\d+(\\.\\d+)?\\s*(GB|GiB|G)?\\+?$' })], {
-        description: 'GiB; 16 or "16GB+"',
+        description: 'memory in GB such as 16 or "16GB+" (at least 16 GB)',
       }),
     ),
     disk: Type.Optional(Type.Number({ minimum: 1, description: 'Root or data disk size in GB' })),
-    arch: Type.Optional(Type.Union([Type.Literal('x86_64'), Type.Literal('arm64')])),
+    arch: Type.Optional(Type.Union([Type.Literal('x86_64'), Type.Literal('arm64')], { description: 'CPU architecture' })),
   },
   closed,
 );
@@ -73,12 +77,19 @@ export const Access = Type.Object(
   closed,
 );
 
-const Env = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String());
+// additionalProperties: false — without it TypeBox lets a key that breaks the pattern through.
+const Env = Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), {
+  additionalProperties: false,
+  description: 'Environment variables: NAME: "value"',
+});
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 
 /** Keys every kind shares. */
 const common = {
-  name: Type.String({ pattern: '^[a-z][a-z0-9-]{0,38}[a-z0-9]$', description: 'Lowercase letters, digits and dashes' }),
+  name: Type.String({
+    pattern: '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$',
+    description: '1 to 40 lowercase letters, digits and dashes, starting with a letter and not ending with a dash',
+  }),
   resources: Type.Optional(Resources),
   placement: Type.Optional(Placement),
   lifecycle: Type.Optional(Lifecycle),
@@ -115,8 +126,16 @@ export const DevboxSpec = Type.Object(
   {
     kind: Type.Literal('devbox'),
     ...common,
-    user: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' })),
-    ssh_keys: Type.Array(Type.String(), { minItems: 1 }),
+    user: Type.Optional(
+      Type.String({
+        pattern: '^[a-z_][a-z0-9_-]{0,31}$',
+        description: 'a Unix user name: up to 32 lowercase letters, digits, _ and -, not starting with a digit or dash',
+      }),
+    ),
+    ssh_keys: Type.Array(Type.String({ description: 'An OpenSSH public key, or the path of a .pub file' }), {
+      minItems: 1,
+      description: 'OpenSSH public keys or paths of .pub files allowed to log in',
+    }),
     image: Type.Optional(Type.String()),
   },
   closed,
@@ -126,12 +145,12 @@ export const AppSpec = Type.Object(
   {
     kind: Type.Literal('app'),
     ...common,
-    repository: Type.String({ minLength: 1 }),
+    repository: Type.String({ minLength: 1, description: 'Git repository URL (https://…, git@host:org/repo.git) or local path' }),
     ref: Type.Optional(Type.String()),
     build: Type.Optional(Type.String()),
-    command: Type.String({ minLength: 1 }),
+    command: Type.String({ minLength: 1, description: 'Shell command that starts the app' }),
     port: Type.Optional(Port),
-    health: Type.Optional(Type.String({ pattern: '^/' })),
+    health: Type.Optional(Type.String({ pattern: '^/', description: 'HTTP path answering 2xx when ready' })),
     env: Type.Optional(Env),
   },
   closed,

@@ -1,0 +1,77 @@
+/** What the API returns for a deployment: never its secrets. */
+import { Type, type Static } from '@sinclair/typebox';
+import type { Deployment, EventRow } from '../store/types.js';
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const DeploymentView = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  kind: Type.String(),
+  owner: Type.String(),
+  provider: Nullable(Type.String()),
+  region: Nullable(Type.String()),
+  instance_type: Nullable(Type.String()),
+  status: Type.String(),
+  desired_state: Type.String(),
+  status_reason: Nullable(Type.String()),
+  endpoint: Nullable(Type.String()),
+  url: Nullable(Type.String()),
+  price_per_hour: Type.Union([Type.Number(), Type.Null()]),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  ready_at: Nullable(Type.String()),
+  expires_at: Nullable(Type.String()),
+  last_activity_at: Nullable(Type.String()),
+});
+export type DeploymentView = Static<typeof DeploymentView>;
+
+export function deploymentView(d: Deployment, gatewayUrl?: string | null): DeploymentView {
+  const live = d.status !== 'destroyed' && d.status !== 'failed';
+  return {
+    id: d.id,
+    name: d.name,
+    kind: d.kind,
+    owner: d.owner,
+    provider: d.provider,
+    region: d.region,
+    instance_type: d.instance_type,
+    status: d.status,
+    desired_state: d.desired_state,
+    status_reason: d.status_reason,
+    endpoint: d.endpoint,
+    url: gatewayUrl && live ? `${gatewayUrl.replace(/\/$/, '')}/d/${d.name}/` : null,
+    price_per_hour: d.price_per_hour,
+    created_at: iso(d.created_at)!,
+    updated_at: iso(d.updated_at)!,
+    ready_at: iso(d.ready_at),
+    expires_at: iso(d.expires_at),
+    last_activity_at: iso(d.last_activity_at),
+  };
+}
+
+export const EventView = Type.Object({
+  id: Type.Number(),
+  at: Type.String(),
+  at_ms: Type.Number(),
+  type: Type.String(),
+  from_status: Nullable(Type.String()),
+  to_status: Nullable(Type.String()),
+  message: Nullable(Type.String()),
+  data: Type.Unknown(),
+});
+export type EventView = Static<typeof EventView>;
+
+export function eventView(e: EventRow): EventView {
+  return {
+    id: Number(e.id),
+    at: iso(e.at)!,
+    at_ms: e.at,
+    type: e.type,
+    from_status: e.from_status,
+    to_status: e.to_status,
+    message: e.message,
+    data: e.data_json ? JSON.parse(e.data_json) : null,
+  };
+}

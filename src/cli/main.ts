@@ -1,0 +1,40 @@
+/**
+ * The `aloft` command. Commands register themselves; heavy modules load inside their
+ * actions so `aloft --version` stays close to bare node's start-up time.
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
+import { register as lifecycle } from './commands/lifecycle.js';
+import { register as status } from './commands/status.js';
+import { register as server } from './commands/server.js';
+
+export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command('aloft')
+    .description('Compute up when you need it, down when you don\'t.')
+    .version(VERSION, '-v, --version')
+    .showSuggestionAfterError()
+    .exitOverride();
+  program.configureOutput({ outputError: (s, write) => write(s) });
+  lifecycle(program);
+  status(program);
+  server(program, VERSION);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : EXIT_USAGE;
+      return;
+    }
+    if (err instanceof CliError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`error: ${(err as Error)?.message ?? String(err)}\n`);
+    if (process.env.ALOFT_DEBUG) process.stderr.write(`${(err as Error)?.stack}\n`);
+    process.exitCode = EXIT_RUNTIME;
+  }
+}

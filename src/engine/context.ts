@@ -1,0 +1,48 @@
+/**
+ * What the engine needs from the outside, injected by the server (composition root),
+ * so tests can hand it fakes and the engine never imports a concrete provider.
+ */
+import type { Logger } from 'pino';
+import type { Provider } from '../providers/types.js';
+import type { Store } from '../store/db.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { Spec } from '../spec/schema.js';
+import type { PlannedOffer } from '../catalog/types.js';
+import type { Deployment } from '../store/types.js';
+
+export interface UserDataInput {
+  spec: Spec;
+  deployment: Deployment;
+  offer: PlannedOffer;
+  port: number;
+  upstreamSecret: string;
+  agentToken: string;
+}
+
+export interface EngineContext {
+  store: Store;
+  providers: Map<string, Provider>;
+  /** Offers that fit, cheapest first (the catalog's planner). Throws a one-line error if none. */
+  plan(spec: Spec): Promise<PlannedOffer[]>;
+  /** cloud-init user-data for VM providers (bootstrap/); absent for local-only setups. */
+  renderUserData?(input: UserDataInput): Promise<string | undefined>;
+  secrets: SecretBox;
+  log: Logger;
+  now(): number;
+  /** How long to wait for a machine to become healthy. */
+  readyTimeoutMs: number;
+  /** Poll interval while waiting on a provider. */
+  pollMs: number;
+  /** Grace before an orphan machine is destroyed. */
+  orphanGraceMs: number;
+  /** Test-only fault injection: SIGKILL the control plane at a named point. */
+  crashAt?: string;
+  /** Tells the worker a job is waiting (skips its poll delay). */
+  nudge?(): void;
+}
+
+export function providerFor(ctx: EngineContext, name: string): Provider {
+  const p = ctx.providers.get(name);
+  if (!p) throw new Error(`provider ${name} is not configured`);
+  return p;
+}

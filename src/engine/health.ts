@@ -1,0 +1,20 @@
+/** Is the workload answering? A 2xx on its health path (ollama: the model is listed). */
+import { request } from 'undici';
+
+export async function probeHealth(endpoint: string, path: string, opts: { model?: string; timeoutMs?: number } = {}): Promise<boolean> {
+  try {
+    const res = await request(new URL(path, endpoint), {
+      method: 'GET',
+      headersTimeout: opts.timeoutMs ?? 2000,
+      bodyTimeout: opts.timeoutMs ?? 2000,
+    });
+    const body = await res.body.text();
+    if (res.statusCode < 200 || res.statusCode >= 300) return false;
+    if (!opts.model) return true;
+    const models = (JSON.parse(body) as { models?: Array<{ name?: string; model?: string }> }).models ?? [];
+    const want = opts.model.includes(':') ? opts.model : `${opts.model}:latest`;
+    return models.some((m) => m.name === want || m.model === want);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,100 @@
+/**
+ * The reconciler compares the store with what each provider says it holds:
+ *  - a ready deployment whose machine stopped on its own (a local process that died)
+ *    is restarted, or marked failed after too many restarts;
+ *  - a machine carrying Aloft's tags that no live deployment owns is an orphan:
+ *    reported as an event, then destroyed after a grace period.
+ */
+import { enqueue, pendingJobs } from '../queue/queue.js';
+import { appendEvent } from '../store/events.js';
+import { listDeployments } from '../store/deployments.js';
+import { allLiveMachines, updateMachine } from '../store/machines.js';
+import { NotFoundError } from '../providers/errors.js';
+import { TAG_DEPLOYMENT, canStartStop, type Machine } from '../providers/types.js';
+import type { EngineContext } from './context.js';
+import { transition } from './transitions.js';
+
+const MAX_RESTARTS = 5;
+const RESTART_WINDOW_MS = 10 * 60_000;
+
+export interface Reconciler {
+  reconcileOnce(): Promise<{ restarted: string[]; orphans: string[]; destroyedOrphans: string[] }>;
+}
+
+export function createReconciler(ctx: EngineContext): Reconciler {
+  const firstSeen = new Map<string, number>();
+  const restarts = new Map<string, number[]>();
+
+  return {
+    async reconcileOnce() {
+      const db = ctx.store.db;
+      const now = ctx.now();
+      const deployments = await listDeployments(db);
+      const byId = new Map(deployments.map((d) => [d.id, d]));
+      const rows = await allLiveMachines(db);
+      const restarted: string[] = [];
+
+      // 1. Ready deployments whose machine is no longer running.
+      for (const row of rows) {
+        const dep = byId.get(row.deployment_id);
+        if (!dep || dep.status !== 'ready' || dep.desired_state !== 'running' || !row.provider_id) continue;
+        const provider = ctx.providers.get(row.provider);
+        if (!provider) continue;
+        let m: Machine | null = null;
+        try {
+          m = await provider.describe({ provider: row.provider, id: row.provider_id, region: row.region });
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) continue; // unreachable provider: look again later
+        }
+        if (m && m.state !== 'stopped' && m.state !== 'terminated') continue;
+        if ((await pendingJobs(db, dep.id)).length > 0) continue;
+        const recent = (restarts.get(dep.id) ?? []).filter((t) => now - t < RESTART_WINDOW_MS);
+        if (!m || !canStartStop(provider) || recent.length >= MAX_RESTARTS) {
+          if (!m) await updateMachine(db, row.id, { state: 'destroyed', destroyed_at: now, updated_at: now });
+          const reason = !m ? 'its machine disappeared' : `it stopped ${recent.length} times in ${RESTART_WINDOW_MS / 60_000} minutes (${m.stateReason ?? 'stopped'})`;
+          await transition(db, dep, 'failed', { at: now, reason });
+          continue;
+        }
+        recent.push(now);
+        restarts.set(dep.id, recent);
+        await appendEvent(db, { deploymentId: dep.id, at: now, type: 'note', message: `machine ${m.stateReason ?? 'stopped'}; restarting` });
+        await enqueue(db, { kind: 'start', deploymentId: dep.id, payload: { reason: `restart after ${m.stateReason ?? 'stop'}` } }, now);
+        ctx.nudge?.();
+        restarted.push(dep.name);
+      }
+
+      // 2. Orphans: tagged machines no live deployment owns.
+      const known = new Set(rows.filter((r) => r.provider_id).map((r) => `${r.provider}/${r.provider_id}`));
+      const pendingCreate = new Set(rows.filter((r) => !r.provider_id).map((r) => r.deployment_id));
+      const orphans: string[] = [];
+      const destroyedOrphans: string[] = [];
+      for (const provider of ctx.providers.values()) {
+        let machines: Machine[];
+        try {
+          machines = await provider.list();
+        } catch {
+          continue;
+        }
+        for (const m of machines) {
+          const key = `${provider.name}/${m.id}`;
+          const owner = m.tags[TAG_DEPLOYMENT];
+          if (known.has(key) || (owner && pendingCreate.has(owner))) continue;
+          orphans.push(key);
+          const seen = firstSeen.get(key);
+          if (seen === undefined) {
+            firstSeen.set(key, now);
+            await appendEvent(db, { deploymentId: owner ?? 'unknown', at: now, type: 'orphan', message: `orphan machine ${key} found; destroying it after ${Math.round(ctx.orphanGraceMs / 1000)}s`, data: { provider: provider.name, id: m.id } });
+            ctx.log.warn({ machine: key, deployment: owner }, 'orphan machine found');
+          }
+          if (now - (seen ?? now) >= ctx.orphanGraceMs) {
+            await provider.destroy(m);
+            firstSeen.delete(key);
+            destroyedOrphans.push(key);
+            await appendEvent(db, { deploymentId: owner ?? 'unknown', at: now, type: 'orphan', message: `orphan machine ${key} destroyed` });
+          }
+        }
+      }
+      return { restarted, orphans, destroyedOrphans };
+    },
+  };
+}

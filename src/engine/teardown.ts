@@ -1,0 +1,45 @@
+/**
+ * Removes every machine of a deployment and marks a row destroyed only once the
+ * provider confirms it is gone (describe → NotFound or terminated). Returns whether
+ * everything is gone; a provider that is still deleting is asked again next time.
+ */
+import { NotFoundError, isProviderError } from '../providers/errors.js';
+import { liveMachines, updateMachine } from '../store/machines.js';
+import type { Deployment } from '../store/types.js';
+import type { EngineContext } from './context.js';
+import { providerFor } from './context.js';
+
+export async function teardown(ctx: EngineContext, dep: Deployment): Promise<boolean> {
+  let allGone = true;
+  for (const row of await liveMachines(ctx.store.db, dep.id)) {
+    const provider = providerFor(ctx, row.provider);
+    let providerId = row.provider_id;
+    if (!providerId) {
+      // Intent written, create's answer lost (crash): find it by tag before giving up on it.
+      const found = await provider.list({ deploymentId: dep.id });
+      providerId = found[0]?.id ?? null;
+      if (!providerId) {
+        await updateMachine(ctx.store.db, row.id, { state: 'destroyed', destroyed_at: ctx.now(), updated_at: ctx.now() });
+        continue;
+      }
+    }
+    const ref = { provider: row.provider, id: providerId, region: row.region };
+    await provider.destroy(ref);
+    if (await isGone(provider, ref)) {
+      await updateMachine(ctx.store.db, row.id, { state: 'destroyed', destroyed_at: ctx.now(), updated_at: ctx.now() });
+    } else {
+      allGone = false;
+    }
+  }
+  return allGone;
+}
+
+async function isGone(provider: { describe: (r: never) => Promise<{ state: string }> }, ref: unknown): Promise<boolean> {
+  try {
+    const m = await provider.describe(ref as never);
+    return m.state === 'terminated';
+  } catch (err) {
+    if (err instanceof NotFoundError || (isProviderError(err) && err.code === 'not_found')) return true;
+    throw err;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Waits until the machine runs and its workload answers its health check, polling the
+ * provider (calls return promptly; waiting is the engine's job). A machine that stops
+ * on its own while we wait (a command that exits at once) fails at once, with the
+ * provider's reason and the last line of its log.
+ */
+import { PermanentJobError } from '../queue/worker.js';
+import type { Deployment } from '../store/types.js';
+import { getDeployment } from '../store/deployments.js';
+import { canLogs, type Provider } from '../providers/types.js';
+import { TransientError, isProviderError } from '../providers/errors.js';
+import type { Spec } from '../spec/schema.js';
+import type { EngineContext } from './context.js';
+import { providerFor } from './context.js';
+import { probeHealth } from './health.js';
+import { workloadOf } from './workload.js';
+
+export async function waitReady(
+  ctx: EngineContext,
+  dep: Deployment,
+  machine: { providerId: string; endpoint: string | null },
+  spec: Spec,
+  signal: AbortSignal,
+): Promise<string> {
+  const provider = providerFor(ctx, dep.provider ?? 'local');
+  const w = workloadOf(spec, dep.base_dir);
+  const ref = { provider: provider.name, id: machine.providerId, region: dep.region ?? undefined };
+  const deadline = ctx.now() + ctx.readyTimeoutMs;
+  while (true) {
+    if (signal.aborted) throw new Error('shutting down');
+    const current = await getDeployment(ctx.store.db, dep.id);
+    if (!current || current.desired_state !== 'running') return machine.endpoint ?? '';
+    let m;
+    try {
+      m = await provider.describe(ref);
+    } catch (err) {
+      if (isProviderError(err) && err.retryable) m = null;
+      else throw err;
+    }
+    if (m && (m.state === 'stopped' || m.state === 'terminated')) {
+      const tail = await lastLogLine(provider, ref);
+      throw new PermanentJobError(`${dep.name} ${m.stateReason ?? m.state} before it became ready${tail ? `: ${tail}` : ''}`);
+    }
+    const endpoint = m?.endpoint ?? machine.endpoint;
+    if (m?.state === 'running' && endpoint && (await probeHealth(endpoint, w.healthPath, { model: w.model }))) return endpoint;
+    if (ctx.now() > deadline) {
+      throw new TransientError(`${dep.name} did not answer ${w.healthPath} within ${Math.round(ctx.readyTimeoutMs / 1000)}s`);
+    }
+    await sleep(ctx.pollMs, signal);
+  }
+}
+
+async function lastLogLine(provider: Provider, ref: { provider: string; id: string }): Promise<string | null> {
+  if (!canLogs(provider)) return null;
+  try {
+    let last: string | null = null;
+    for await (const line of provider.logs(ref, { tail: 5 })) if (line.trim()) last = line.trim();
+    return last ? last.slice(0, 200) : null;
+  } catch {
+    return null;
+  }
+}
+
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+}

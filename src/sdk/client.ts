@@ -1,0 +1,98 @@
+/**
+ * Typed client of the Aloft API (the CLI and the dashboard use it). Errors come back as
+ * ApiClientError with the API's stable code and HTTP status.
+ */
+export interface DeploymentView {
+  id: string;
+  name: string;
+  kind: string;
+  owner: string;
+  provider: string | null;
+  region: string | null;
+  instance_type: string | null;
+  status: string;
+  desired_state: string;
+  status_reason: string | null;
+  endpoint: string | null;
+  url: string | null;
+  price_per_hour: number | null;
+  created_at: string;
+  updated_at: string;
+  ready_at: string | null;
+  expires_at: string | null;
+  last_activity_at: string | null;
+}
+
+export interface EventView {
+  id: number;
+  at: string;
+  at_ms: number;
+  type: string;
+  from_status: string | null;
+  to_status: string | null;
+  message: string | null;
+  data: unknown;
+}
+
+export class ApiClientError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface SubmitInput {
+  yaml?: string;
+  spec?: unknown;
+  file?: string;
+  base_dir?: string;
+}
+
+export function createClient(opts: { baseUrl: string; token?: string }) {
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(opts.baseUrl + path, {
+        method,
+        headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      throw new ApiClientError(0, 'unreachable', `cannot reach the Aloft API at ${opts.baseUrl}: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      throw new ApiClientError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`);
+    }
+    return data as T;
+  }
+  const enc = encodeURIComponent;
+  return {
+    health: () => call<{ ok: boolean; version: string }>('GET', '/healthz'),
+    submit: (input: SubmitInput) => call<DeploymentView>('POST', '/v1/deployments', input),
+    plan: (input: SubmitInput) => call<{ name: string; offers: Array<Record<string, unknown>> }>('POST', '/v1/plan', input),
+    list: (all = false) => call<DeploymentView[]>('GET', `/v1/deployments${all ? '?all=true' : ''}`),
+    get: (name: string) => call<DeploymentView>('GET', `/v1/deployments/${enc(name)}`),
+    events: (name: string, after = 0) => call<EventView[]>('GET', `/v1/deployments/${enc(name)}/events?after=${after}`),
+    stop: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/stop`, {}),
+    start: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/start`, {}),
+    destroy: (name: string) => call<DeploymentView>('DELETE', `/v1/deployments/${enc(name)}`),
+    /** A streaming GET (logs); the caller reads the body. */
+    async stream(path: string, signal?: AbortSignal): Promise<Response> {
+      const res = await fetch(opts.baseUrl + path, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {}, signal });
+      if (!res.ok) {
+        const data = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
+        throw new ApiClientError(res.status, data?.error?.code ?? 'error', data?.error?.message ?? `HTTP ${res.status}`);
+      }
+      return res;
+    },
+    call,
+  };
+}
+
+export type AloftClient = ReturnType<typeof createClient>;

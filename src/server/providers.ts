@@ -1,0 +1,13 @@
+/**
+ * The composition point for providers: the local provider always, each cloud provider
+ * when its credentials are in the environment. Providers never import each other; only
+ * this file knows them all.
+ */
+import type { Provider } from '../providers/types.js';
+import { createLocalProvider } from '../providers/local/index.js';
+
+export async function loadProviders(env: NodeJS.ProcessEnv, opts: { home: string }): Promise<Map<string, Provider>> {
+  const out = new Map<string, Provider>();
+  out.set('local', createLocalProvider({ home: opts.home, graceMs: Number(env.ALOFT_STOP_GRACE_MS ?? 10_000) }));
+  return out;
+}

@@ -1,0 +1,47 @@
+/** Deployment queries. A name resolves to its live deployment, else the newest one. */
+import type { Kysely } from 'kysely';
+import type { DB, Deployment, DeploymentUpdate, NewDeployment } from './types.js';
+
+export async function insertDeployment(db: Kysely<DB>, row: NewDeployment): Promise<void> {
+  await db.insertInto('deployments').values(row).execute();
+}
+
+export async function getDeployment(db: Kysely<DB>, id: string): Promise<Deployment | undefined> {
+  return db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** The live deployment with this name, or else the most recent one that had it. */
+export async function getDeploymentByName(db: Kysely<DB>, name: string): Promise<Deployment | undefined> {
+  const rows = await db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('name', '=', name)
+    .orderBy('created_at', 'desc')
+    .limit(20)
+    .execute();
+  return rows.find((r) => r.status !== 'destroyed' && r.status !== 'failed') ?? rows[0];
+}
+
+export async function findLiveByName(db: Kysely<DB>, name: string): Promise<Deployment | undefined> {
+  return db
+    .selectFrom('deployments')
+    .selectAll()
+    .where('name', '=', name)
+    .where('status', 'not in', ['destroyed', 'failed'])
+    .executeTakeFirst();
+}
+
+export async function listDeployments(db: Kysely<DB>, opts: { includeDestroyed?: boolean } = {}): Promise<Deployment[]> {
+  let q = db.selectFrom('deployments').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc');
+  if (!opts.includeDestroyed) q = q.where('status', '!=', 'destroyed');
+  return q.execute();
+}
+
+export async function updateDeployment(db: Kysely<DB>, id: string, patch: DeploymentUpdate): Promise<void> {
+  await db.updateTable('deployments').set(patch).where('id', '=', id).execute();
+}
+
+/** Deployments whose desired state is not yet their status — the reconciler's work list. */
+export async function listUnsettled(db: Kysely<DB>): Promise<Deployment[]> {
+  return db.selectFrom('deployments').selectAll().where('status', 'not in', ['destroyed']).execute();
+}

@@ -1,0 +1,8 @@
+/** Numbered migrations, applied in name order. Never edit a landed one: add the next. */
+import type { Kysely } from 'kysely';
+import type { Dialect } from '../db.js';
+import * as m0001 from './0001-initial.js';
+
+export const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promise<void> }> = {
+  '0001-initial': m0001,
+};
