@@ -58,6 +58,8 @@ export interface Fault {
   times?: number;
   /** latency: delay before answering normally. */
   ms?: number;
+  /** latency: handle the request first, then hold the answer (the work is done, the caller waits). */
+  afterHandling?: boolean;
   /** error: the EC2 code, message and HTTP status. */
   code?: string;
   message?: string;
@@ -111,9 +113,9 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
   const requests: RecordedRequest[] = [];
 
   /** The first live fault for this request, consuming one of its uses. */
-  function takeFault(action: string, params: QueryObject | Record<string, unknown>, kinds: FaultKind[]): Fault | undefined {
+  function takeFault(action: string, params: QueryObject | Record<string, unknown>, kinds: FaultKind[], afterHandling = false): Fault | undefined {
     const f = faults.find((x) => {
-      if (!kinds.includes(x.kind) || (x.times ?? 1) <= 0) return false;
+      if (!kinds.includes(x.kind) || (x.times ?? 1) <= 0 || Boolean(x.afterHandling) !== afterHandling) return false;
       const acts = x.action === undefined ? undefined : Array.isArray(x.action) ? x.action : [x.action];
       if (acts && !acts.includes(action)) return false;
       return !x.match || x.match(params);
@@ -155,7 +157,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     const region = auth.region;
     requests.push({ service: isSsm ? 'ssm' : 'ec2', action, region, params, at: Date.now() });
 
-    const slow = takeFault(action, params, ['latency']);
+    const slow = takeFault(action, params, ['latency'], false);
     if (slow) await new Promise((r) => setTimeout(r, slow.ms ?? 1000));
     if (takeFault(action, params, ['drop'])) {
       req.socket.destroy();
@@ -180,6 +182,8 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     try {
       const out = handler(world, region, p);
       if (cutAfter) return void req.socket.destroy();
+      const hold = takeFault(action, params, ['latency'], true);
+      if (hold) await new Promise((r) => setTimeout(r, hold.ms ?? 1000));
       resp.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' }).end(xmlResponse(action, out));
     } catch (err) {
       if (err instanceof Ec2Fault) return sendError(resp, false, err.code, err.message, err.status);

@@ -9,9 +9,10 @@
  *
  * destroy: TerminateInstances, then the deployment's security group and unkept volumes once
  * nothing uses them. EC2 holds a group until the instance is fully terminated, so one destroy
- * call may leave the group behind: the engine confirms full removal with
- * `describe` → terminated/NotFound AND `leftovers(deploymentId)` → empty, calling `destroy`
- * again (it is idempotent) until both hold.
+ * call may leave the group behind; `describe` deletes it when it first sees the instance
+ * terminated, so "terminated" means the machine and its firewall are gone. Full removal of a
+ * deployment (volumes too) is confirmed by `removeLeftovers(deploymentId)` → [] (see
+ * docs/providers.md); `destroy` is idempotent and may be called until then.
  */
 import { type _InstanceType, GetConsoleOutputCommand, DescribeAccountAttributesCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
 import { InvalidRequestError, isProviderError } from '../errors.js';
@@ -172,7 +173,14 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
 
     async describe(ref: MachineRef): Promise<Machine> {
       const region = regionOf(ref);
-      return toMachine(await describeOne(clients, region, ref.id), region);
+      const m = toMachine(await describeOne(clients, region, ref.id), region);
+      // "terminated" must mean gone, firewall included: a caller that stops asking now (the
+      // engine's teardown does) would otherwise leak the group EC2 held until this moment.
+      const dep = m.tags[TAG_DEPLOYMENT];
+      if (m.state === 'terminated' && dep) {
+        for (const g of await findSecurityGroups(clients, region, dep)) await deleteSecurityGroup(clients, region, g.GroupId!, { attempts: 1 });
+      }
+      return m;
     },
 
     async list(filter?: ListFilter): Promise<Machine[]> {
