@@ -111,6 +111,13 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
   );
   const faults: Fault[] = [];
   const requests: RecordedRequest[] = [];
+  // Injected delays end early when the double closes, so no timer outlives a test.
+  const closing = new AbortController();
+  const pause = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      closing.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+    });
 
   /** The first live fault for this request, consuming one of its uses. */
   function takeFault(action: string, params: QueryObject | Record<string, unknown>, kinds: FaultKind[], afterHandling = false): Fault | undefined {
@@ -158,7 +165,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     requests.push({ service: isSsm ? 'ssm' : 'ec2', action, region, params, at: Date.now() });
 
     const slow = takeFault(action, params, ['latency'], false);
-    if (slow) await new Promise((r) => setTimeout(r, slow.ms ?? 1000));
+    if (slow) await pause(slow.ms ?? 1000);
     if (takeFault(action, params, ['drop'])) {
       req.socket.destroy();
       return;
@@ -183,7 +190,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
       const out = handler(world, region, p);
       if (cutAfter) return void req.socket.destroy();
       const hold = takeFault(action, params, ['latency'], true);
-      if (hold) await new Promise((r) => setTimeout(r, hold.ms ?? 1000));
+      if (hold) await pause(hold.ms ?? 1000);
       resp.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' }).end(xmlResponse(action, out));
     } catch (err) {
       if (err instanceof Ec2Fault) return sendError(resp, false, err.code, err.message, err.status);
@@ -227,6 +234,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     calls: (action) => requests.filter((r) => r.action === action),
     close: () =>
       new Promise<void>((resolve) => {
+        closing.abort();
         server.closeAllConnections();
         server.close(() => resolve());
       }),
