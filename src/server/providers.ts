@@ -9,5 +9,9 @@ import { createLocalProvider } from '../providers/local/index.js';
 export async function loadProviders(env: NodeJS.ProcessEnv, opts: { home: string }): Promise<Map<string, Provider>> {
   const out = new Map<string, Provider>();
   out.set('local', createLocalProvider({ home: opts.home, graceMs: Number(env.ALOFT_STOP_GRACE_MS ?? 10_000) }));
+  // AWS when credentials are discoverable; from-env.js loads the SDK only then.
+  const { fromEnv: awsFromEnv } = await import('../providers/aws/from-env.js');
+  const aws = await awsFromEnv(env);
+  if (aws) out.set('aws', aws);
   return out;
 }
