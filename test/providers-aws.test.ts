@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createAwsProvider, type AwsProvider, type AwsProviderOptions } from '../src/providers/aws/index.js';
-import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, ThrottledError, TransientError } from '../src/providers/errors.js';
+import { InvalidRequestError } from '../src/providers/errors.js';
 import { aloftTags, canFirewall, canLeftovers, canLogs, canSnapshots, canStartStop, canVolumes, type CreateRequest, type Machine } from '../src/providers/types.js';
 import type { Spec } from '../src/spec/schema.js';
 import { startEc2Double, TEST_KEY, type Ec2Double } from './doubles/ec2-double.js';

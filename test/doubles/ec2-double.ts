@@ -15,6 +15,7 @@ import { verifySigV4, type SigV4Key } from './aws-sigv4.js';
 import { Ec2World, type Timing } from './ec2-double-state.js';
 import * as inst from './ec2-double-instances.js';
 import * as res from './ec2-double-resources.js';
+import * as ebs from './ec2-double-storage.js';
 import { Ec2Fault, EC2_VERSION, parseQuery, type QueryObject, xmlError, xmlResponse } from './ec2-wire.js';
 
 const ACTIONS: Record<string, inst.Handler> = {
@@ -29,14 +30,14 @@ const ACTIONS: Record<string, inst.Handler> = {
   AuthorizeSecurityGroupIngress: res.authorizeSecurityGroupIngress,
   RevokeSecurityGroupIngress: res.revokeSecurityGroupIngress,
   DeleteSecurityGroup: res.deleteSecurityGroup,
-  CreateVolume: res.createVolume,
-  DescribeVolumes: res.describeVolumes,
-  AttachVolume: res.attachVolume,
-  DetachVolume: res.detachVolume,
-  DeleteVolume: res.deleteVolume,
-  CreateSnapshot: res.createSnapshot,
-  DescribeSnapshots: res.describeSnapshots,
-  DeleteSnapshot: res.deleteSnapshot,
+  CreateVolume: ebs.createVolume,
+  DescribeVolumes: ebs.describeVolumes,
+  AttachVolume: ebs.attachVolume,
+  DetachVolume: ebs.detachVolume,
+  DeleteVolume: ebs.deleteVolume,
+  CreateSnapshot: ebs.createSnapshot,
+  DescribeSnapshots: ebs.describeSnapshots,
+  DeleteSnapshot: ebs.deleteSnapshot,
   DescribeImages: res.describeImages,
   CreateTags: res.createTags,
   DescribeAccountAttributes: res.describeAccountAttributes,
