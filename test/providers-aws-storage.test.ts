@@ -146,6 +146,12 @@ describe('aws console logs', () => {
     const all: string[] = [];
     for await (const line of p.logs(m)) all.push(line);
     assert.ok(all.some((l) => l.includes('is running')), all.join('\n'));
+    // A non-Nitro type refuses Latest=true: the provider falls back to the boot-time console.
+    double.inject({ kind: 'error', action: 'GetConsoleOutput', code: 'UnsupportedOperation', message: 'Latest is only supported on Nitro', match: (q) => (q as Record<string, unknown>).Latest === 'true' });
+    const older: string[] = [];
+    for await (const line of p.logs(m)) older.push(line);
+    assert.deepEqual(older, all);
+    assert.equal(double.calls('GetConsoleOutput').at(-1)!.params.Latest, 'false');
     const tail: string[] = [];
     for await (const line of p.logs(m, { tail: 1 })) tail.push(line);
     assert.deepEqual(tail, all.slice(-1));

@@ -230,8 +230,16 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
 
     logs(ref: MachineRef, o: { tail?: number; follow?: boolean; signal?: AbortSignal } = {}): AsyncIterable<string> {
       const region = regionOf(ref);
+      // Latest=true (the live buffer) exists only on Nitro instance types; older ones answer
+      // UnsupportedOperation, and then the boot-time snapshot of the console is what there is.
+      let latest = true;
       const read = async () => {
-        const out = await aws(`console of ${ref.id}`, () => clients.ec2(region).send(new GetConsoleOutputCommand({ InstanceId: ref.id, Latest: true })));
+        const get = () => aws(`console of ${ref.id}`, () => clients.ec2(region).send(new GetConsoleOutputCommand({ InstanceId: ref.id, Latest: latest })));
+        const out = await get().catch((err: unknown) => {
+          if (!(latest && isProviderError(err) && err.providerCode === 'UnsupportedOperation')) throw err;
+          latest = false;
+          return get();
+        });
         return out.Output ? Buffer.from(out.Output, 'base64').toString('utf8') : '';
       };
       return consoleLines(read, { ...o, pollMs: opts.logPollMs ?? 5000 });
