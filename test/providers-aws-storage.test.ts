@@ -13,7 +13,7 @@ let double: Ec2Double;
 let p: AwsProvider;
 
 before(async () => {
-  double = await startEc2Double({ timing: { pendingMs: 80, stoppingMs: 80, shuttingDownMs: 600, volumeMs: 30, snapshotMs: 50 } });
+  double = await startEc2Double({ timing: { pendingMs: 80, stoppingMs: 80, shuttingDownMs: 2500, volumeMs: 30, snapshotMs: 50 } });
   p = createAwsProvider({ region: REGION, endpoint: double.url, credentials: TEST_KEY, maxAttempts: 1, sgDeleteAttempts: 1, sgDeleteDelayMs: 20, logPollMs: 30 });
 });
 after(async () => {
