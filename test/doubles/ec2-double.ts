@@ -77,6 +77,13 @@ export interface RecordedRequest {
   at: number;
 }
 
+export interface RecordedResponse {
+  service: 'ec2' | 'ssm';
+  action: string;
+  status: number;
+  body: string;
+}
+
 export interface Ec2DoubleOptions {
   keys?: SigV4Key[];
   timing?: Partial<Timing>;
@@ -88,6 +95,8 @@ export interface Ec2Double {
   url: string;
   world: Ec2World;
   requests: RecordedRequest[];
+  /** Every answer sent, with its body (for checking the double's output against the API). */
+  responses: RecordedResponse[];
   inject(f: Fault): void;
   clearFaults(): void;
   /** The requests for one action, newest last. */
@@ -112,6 +121,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
   );
   const faults: Fault[] = [];
   const requests: RecordedRequest[] = [];
+  const responses: RecordedResponse[] = [];
   // Injected delays end early when the double closes, so no timer outlives a test.
   const closing = new AbortController();
   const pause = (ms: number) =>
@@ -156,12 +166,12 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
         action = typeof params.Action === 'string' ? params.Action : '';
       }
     } catch {
-      return sendError(resp, isSsm, 'MalformedQueryString', 'The request could not be parsed', 400);
+      return sendError(resp, isSsm, 'MalformedQueryString', 'The request could not be parsed', 400, '?');
     }
 
     const auth = await verifySigV4({ method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers }, body, keys);
-    if (!auth.ok) return sendError(resp, isSsm, isSsm ? 'UnrecognizedClientException' : 'AuthFailure', auth.message, 401);
-    if (auth.service !== (isSsm ? 'ssm' : 'ec2')) return sendError(resp, isSsm, 'AuthFailure', `Credential should be scoped to correct service: '${isSsm ? 'ssm' : 'ec2'}'.`, 401);
+    if (!auth.ok) return sendError(resp, isSsm, isSsm ? 'UnrecognizedClientException' : 'AuthFailure', auth.message, 401, action);
+    if (auth.service !== (isSsm ? 'ssm' : 'ec2')) return sendError(resp, isSsm, 'AuthFailure', `Credential should be scoped to correct service: '${isSsm ? 'ssm' : 'ec2'}'.`, 401, action);
     const region = auth.region;
     requests.push({ service: isSsm ? 'ssm' : 'ec2', action, region, params, at: Date.now() });
 
@@ -175,7 +185,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     if (bad) {
       const [code, message, status] = bad.kind === 'error' ? [bad.code ?? 'InternalError', bad.message ?? 'injected', bad.status ?? 400] : CANNED[bad.kind as 'throttle'];
       if (bad.retryAfterSeconds !== undefined) resp.setHeader('retry-after', String(bad.retryAfterSeconds));
-      return sendError(resp, isSsm, isSsm && bad.kind === 'throttle' ? 'ThrottlingException' : code, message, status);
+      return sendError(resp, isSsm, isSsm && bad.kind === 'throttle' ? 'ThrottlingException' : code, message, status, action);
     }
 
     world.seedRegion(region);
@@ -183,27 +193,29 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     if (isSsm) return ssm(resp, region, action, params as Record<string, unknown>);
 
     const p = params as QueryObject;
-    if (p.Version !== EC2_VERSION) return sendError(resp, false, 'InvalidParameterValue', `Unsupported API version ${String(p.Version)}`, 400);
+    if (p.Version !== EC2_VERSION) return sendError(resp, false, 'InvalidParameterValue', `Unsupported API version ${String(p.Version)}`, 400, action);
     const handler = ACTIONS[action];
-    if (!handler) return sendError(resp, false, 'InvalidAction', `The action ${action} is not valid for this web service.`, 400);
+    if (!handler) return sendError(resp, false, 'InvalidAction', `The action ${action} is not valid for this web service.`, 400, action);
     const cutAfter = takeFault(action, params, ['drop-after']);
     try {
       const out = handler(world, region, p);
       if (cutAfter) return void req.socket.destroy();
       const hold = takeFault(action, params, ['latency'], true);
       if (hold) await pause(hold.ms ?? 1000);
-      resp.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' }).end(xmlResponse(action, out));
+      const xml = xmlResponse(action, out);
+      responses.push({ service: 'ec2', action, status: 200, body: xml });
+      resp.writeHead(200, { 'content-type': 'text/xml;charset=UTF-8' }).end(xml);
     } catch (err) {
-      if (err instanceof Ec2Fault) return sendError(resp, false, err.code, err.message, err.status);
+      if (err instanceof Ec2Fault) return sendError(resp, false, err.code, err.message, err.status, action);
       throw err;
     }
   }
 
   function ssm(resp: http.ServerResponse, region: string, action: string, body: Record<string, unknown>): void {
-    if (action !== 'GetParameter') return sendError(resp, true, 'UnknownOperationException', `Unknown operation ${action}`, 400);
+    if (action !== 'GetParameter') return sendError(resp, true, 'UnknownOperationException', `Unknown operation ${action}`, 400, action);
     const name = typeof body.Name === 'string' ? body.Name : '';
     const value = world.parameters.get(`${region} ${name}`);
-    if (value === undefined) return sendError(resp, true, 'ParameterNotFound', '', 400);
+    if (value === undefined) return sendError(resp, true, 'ParameterNotFound', '', 400, action);
     const Parameter = {
       Name: name,
       Type: 'String',
@@ -213,15 +225,16 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
       ARN: `arn:aws:ssm:${region}::parameter${name}`,
       DataType: 'aws:ec2:image',
     };
-    resp.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(JSON.stringify({ Parameter }));
+    const out = JSON.stringify({ Parameter });
+    responses.push({ service: 'ssm', action, status: 200, body: out });
+    resp.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' }).end(out);
   }
 
-  function sendError(resp: http.ServerResponse, isSsm: boolean, code: string, message: string, status: number): void {
-    if (isSsm) {
-      resp.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code }).end(JSON.stringify({ __type: code, message }));
-    } else {
-      resp.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' }).end(xmlError(code, message));
-    }
+  function sendError(resp: http.ServerResponse, isSsm: boolean, code: string, message: string, status: number, action: string): void {
+    const body = isSsm ? JSON.stringify({ __type: code, message }) : xmlError(code, message);
+    responses.push({ service: isSsm ? 'ssm' : 'ec2', action, status, body });
+    if (isSsm) resp.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': code }).end(body);
+    else resp.writeHead(status, { 'content-type': 'text/xml;charset=UTF-8' }).end(body);
   }
 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -230,6 +243,7 @@ export async function startEc2Double(opts: Ec2DoubleOptions = {}): Promise<Ec2Do
     url: `http://127.0.0.1:${port}`,
     world,
     requests,
+    responses,
     inject: (f) => void faults.push({ times: 1, ...f }),
     clearFaults: () => void faults.splice(0),
     calls: (action) => requests.filter((r) => r.action === action),
