@@ -17,5 +17,9 @@ export async function loadProviders(env: NodeJS.ProcessEnv, opts: { home: string
     const x = (await import('../providers/exoscale/index.js')).fromEnv(env);
     if (x) out.set('exoscale', x);
   }
+  // AWS when credentials are discoverable; from-env.js loads the SDK only then.
+  const { fromEnv: awsFromEnv } = await import('../providers/aws/from-env.js');
+  const aws = await awsFromEnv(env);
+  if (aws) out.set('aws', aws);
   return out;
 }
