@@ -20,6 +20,7 @@ import { CASES, PROVIDERS, fileIn, inputFor, type Case } from './helpers/bootstr
 
 const run = promisify(execFile);
 const repoRoot = resolve(import.meta.dirname, '..');
+const FIXTURE_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFixture fixture@aloft';
 
 function exampleCases(): Case[] {
   const dir = join(repoRoot, 'examples');
@@ -30,6 +31,8 @@ function exampleCases(): Case[] {
     .map((f) => {
       const spec = parse(readFileSync(join(dir, f), 'utf8'));
       assert.ok(Value.Check(Spec, spec), `examples/${f} is not a valid spec: ${[...Value.Errors(Spec, spec)].map((e) => `${e.path} ${e.message}`).join('; ')}`);
+      // `.pub` paths are resolved by the spec loader on the user's machine; here they stand for a fixture key.
+      if (spec.kind === 'devbox') spec.ssh_keys = spec.ssh_keys.map((k: string) => (k.trim().endsWith('.pub') ? FIXTURE_KEY : k));
       const gpu = spec.resources?.gpu ? { name: String(spec.resources.gpu).split(':')[0]!.replace(/\+$/, '') || 'L4', count: 1, vramGb: 24 } : null;
       return { label: `examples/${f}`, spec, gpu } satisfies Case;
     });

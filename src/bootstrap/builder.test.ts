@@ -147,5 +147,7 @@ describe('input checks', () => {
     assert.throws(() => renderUserData(input(ollama, { proxyPort: 11434 })), /workload's own port/);
     assert.throws(() => renderUserData(input(ollama, { secrets: { upstreamSecret: 'short', agentToken: generateAgentToken() } })), /upstream secret/);
     assert.throws(() => renderUserData(input({ ...ollama, env: { X: 'a\nb' } })), /newline/);
+    assert.throws(() => renderUserData(input({ kind: 'devbox', name: 'box', ssh_keys: ['~/.ssh/id_ed25519.pub'] })), /ssh_keys\[0\] is not an OpenSSH public key/);
+    assert.throws(() => renderUserData(input({ kind: 'devbox', name: 'box', ssh_keys: ['ssh-ed25519 AAAA a\nrm -rf /'] })), /ssh_keys\[0\]/);
   });
 });

@@ -11,9 +11,17 @@ export const DEFAULT_DEVBOX_USER = 'dev';
 /** A fixed uid, so files on a persistent home keep their owner on a new machine. */
 const DEVBOX_UID = 2000;
 
+/** An OpenSSH public key line (the spec module resolves `.pub` paths into these). */
+const PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com)\s+[A-Za-z0-9+/]+={0,3}(\s[^\r\n]*)?$/;
+
 export const devboxBlock: Block = (ctx) => {
   const spec = ctx.input.spec;
   if (spec.kind !== 'devbox') return null;
+  spec.ssh_keys.forEach((k, i) => {
+    if (!PUBLIC_KEY.test(k.trim())) {
+      throw new Error(`ssh_keys[${i}] is not an OpenSSH public key; resolve .pub paths before rendering (the spec module's loadSshPublicKeys)`);
+    }
+  });
   const user = spec.user ?? DEFAULT_DEVBOX_USER;
   const home = `/home/${user}`;
   const persistent = ctx.dataDir ? `${ctx.dataDir}/home/${user}` : null;

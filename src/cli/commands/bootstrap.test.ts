@@ -31,6 +31,17 @@ test('bad input is a usage error (exit 2) naming the problem', async () => {
   await reject('kind: devbox\nname: box\nssh_keys: [k]\naccess:\n  tailscale:\n    auth_key_env: NO_SUCH_VAR_ALOFT\n', { reveal: true }, /NO_SUCH_VAR_ALOFT/);
 });
 
+test('a dev box\'s .pub paths are read relative to the spec; a missing one is a usage error', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'aloft-cli-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'me.pub'), '# mine\nssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey me@host\n');
+  const spec = 'kind: devbox\nname: box\nssh_keys: [./me.pub, "ssh-rsa AAAAB3Nza other@host"]\n';
+  const r = await renderSpecText(spec, base, {}, dir);
+  assert.match(r.text, /ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKey me@host\n\s+ssh-rsa AAAAB3Nza other@host/);
+  assert.deepEqual(r.ingressPorts, [22]);
+  await assert.rejects(renderSpecText('kind: devbox\nname: box\nssh_keys: [./gone.pub]\n', base, {}, dir), /ssh key file \.\/gone\.pub: not found/);
+});
+
 test('the command prints the masked user-data for a spec file', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'aloft-cli-'));
   t.after(() => rm(dir, { recursive: true, force: true }));

@@ -34,8 +34,30 @@ function offerGpu(flag: string | undefined, specGpu: string | undefined): { name
   return { name, count: n, vramGb: 0 };
 }
 
+/** A dev box's `.pub` paths (~/ or relative to the spec file) replaced by the keys they hold. */
+async function resolveSshKeys(keys: string[], baseDir: string): Promise<string[]> {
+  const [{ readFile }, { homedir }, { resolve }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:path')]);
+  const out: string[] = [];
+  for (const k of keys) {
+    const s = k.trim();
+    if (!s.endsWith('.pub') || /\s/.test(s)) {
+      out.push(s);
+      continue;
+    }
+    const file = s.startsWith('~/') ? resolve(homedir(), s.slice(2)) : resolve(baseDir, s);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      throw usageError(`ssh key file ${s}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'cannot read'}`);
+    }
+    out.push(...text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  }
+  return out;
+}
+
 /** Renders a spec file's text the way the command prints it. */
-export async function renderSpecText(text: string, opts: RenderOptions, env: NodeJS.ProcessEnv = process.env) {
+export async function renderSpecText(text: string, opts: RenderOptions, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()) {
   const [{ parse }, { Value }, { Spec }, bs] = await Promise.all([
     import('yaml'),
     import('@sinclair/typebox/value'),
@@ -53,6 +75,7 @@ export async function renderSpecText(text: string, opts: RenderOptions, env: Nod
     throw usageError(`the spec is invalid${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`);
   }
   const spec = raw;
+  if (spec.kind === 'devbox') spec.ssh_keys = await resolveSshKeys(spec.ssh_keys, baseDir);
   if (!(opts.provider in bs.PROVIDER_LIMITS)) throw usageError(`unknown provider "${opts.provider}" (one of ${Object.keys(bs.PROVIDER_LIMITS).join(', ')})`);
   if (!(OSES as readonly string[]).includes(opts.os)) throw usageError(`--os must be one of ${OSES.join(', ')}`);
   if (opts.ollamaMode && opts.ollamaMode !== 'native' && opts.ollamaMode !== 'container') throw usageError('--ollama-mode must be native or container');
@@ -127,7 +150,8 @@ export function register(program: Command): void {
       } catch (e) {
         throw usageError(`cannot read ${specPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
       }
-      const r = await renderSpecText(text, opts);
+      const { dirname, resolve } = await import('node:path');
+      const r = await renderSpecText(text, opts, process.env, dirname(resolve(specPath)));
       if (opts.json) {
         const { printJson } = await import('../output.js');
         printJson({ provider: r.provider, bytes: r.bytes, encoding: r.encoding, measuredBytes: r.measuredBytes, limit: r.limit, ingressPorts: r.ingressPorts, userData: r.text });
