@@ -29,14 +29,16 @@ export function renderBootstrapScript(steps: Step[]): string {
       set -eu
       umask 077
       export DEBIAN_FRONTEND=noninteractive
-      STATE=${PATHS.state}
-      LOG=${PATHS.log}
+      # The overrides exist for tests; systemd sets none of them.
+      STATE=\${ALOFT_STATE_DIR:-${PATHS.state}}
+      LOG=\${ALOFT_BOOTSTRAP_LOG:-${PATHS.log}}
+      AGENT=\${ALOFT_AGENT:-${PATHS.agentScript}}
       mkdir -p "$STATE"
       exec >>"$LOG" 2>&1
       CURRENT=start
 
       log() { printf '%s aloft: %s\\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
-      agent() { ${PATHS.agentScript} "$@" >/dev/null 2>&1 || log "could not reach the control plane ($1 \${2:-})"; }
+      agent() { "$AGENT" "$@" >/dev/null 2>&1 || log "could not reach the control plane ($1 \${2:-})"; }
       apt_install() {
         n=0
         until apt-get install -y -q --no-install-recommends -o DPkg::Lock::Timeout=600 "$@"; do
