@@ -94,3 +94,19 @@ test('the largest documents need gzip on AWS and still fit', () => {
   assert.ok(f.bytes <= 16 * 1024);
   assert.ok(r.gzipped && r.gzipped.length < r.bytes / 2);
 });
+
+test('the metadata guard is a valid nftables ruleset (nft -c)', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'aloft-nft-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const r = renderUserData(inputFor(CASES[0]!, 'aws'));
+  const file = join(dir, 'guard.nft');
+  await writeFile(file, fileIn(r.userData, '/etc/aloft/imds-guard.nft').content);
+  try {
+    await run('nft', ['-c', '-f', file]);
+  } catch (e) {
+    const msg = String((e as { stderr?: string }).stderr ?? e);
+    // Checking still talks to the kernel; a container without CAP_NET_ADMIN cannot.
+    if (/Operation not permitted/.test(msg)) return t.skip('nft -c needs CAP_NET_ADMIN here');
+    throw new Error(`nft rejected the guard: ${msg}`);
+  }
+});

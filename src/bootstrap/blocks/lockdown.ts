@@ -3,7 +3,8 @@
  *  - sshd is switched off except on a dev box (whose workload is SSH).
  *  - the instance metadata service (169.254.169.254, the same address on every cloud we
  *    use) is closed to every user but root, on every boot: the user-data it serves holds
- *    the agent token, and the workload runs unprivileged. Root-only access works with
+ *    the agent token, and the workload runs unprivileged or in a container (forwarded
+ *    traffic is refused outright). Root-only access works with
  *    IMDSv2-only instances; nothing in the bootstrap calls the metadata service itself.
  */
 import type { Block } from '../types.js';
@@ -12,17 +13,21 @@ import { dedent } from '../shell.js';
 export const IMDS_GUARD_UNIT = dedent(`
   [Unit]
   Description=Aloft: instance metadata for root only
-  Before=network-online.target aloft-agent.service
+  Before=network-online.target aloft-agent.service docker.service
 
   [Service]
   Type=oneshot
   RemainAfterExit=yes
-  ExecStart=/bin/sh -c 'if command -v iptables >/dev/null; then iptables -C OUTPUT -d 169.254.169.254 -m owner ! --uid-owner 0 -j REJECT 2>/dev/null || iptables -I OUTPUT -d 169.254.169.254 -m owner ! --uid-owner 0 -j REJECT; elif command -v nft >/dev/null; then nft -f /etc/aloft/imds-guard.nft; fi'
+  ExecStart=/usr/sbin/nft -f /etc/aloft/imds-guard.nft
 
   [Install]
   WantedBy=multi-user.target
 `);
 
+/**
+ * A table of our own: a reject in any nftables base chain is final, so Docker's rules
+ * (iptables-nft, in other tables) cannot let a container through to the metadata service.
+ */
 const IMDS_GUARD_NFT = dedent(`
   table inet aloft_imds
   delete table inet aloft_imds
@@ -31,10 +36,15 @@ const IMDS_GUARD_NFT = dedent(`
       type filter hook output priority 0; policy accept;
       ip daddr 169.254.169.254 meta skuid != 0 reject
     }
+    chain forward {
+      type filter hook forward priority -10; policy accept;
+      ip daddr 169.254.169.254 reject
+    }
   }
 `);
 
 export const lockdownBlock: Block = (ctx) => ({
+  packages: ['nftables'],
   files: [
     { path: '/etc/systemd/system/aloft-imds-guard.service', content: IMDS_GUARD_UNIT, permissions: '0644' },
     { path: '/etc/aloft/imds-guard.nft', content: IMDS_GUARD_NFT, permissions: '0644' },
