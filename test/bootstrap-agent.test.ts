@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFile } from 'node:child_process';
 import { mkdtemp, writeFile, appendFile, mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,7 +51,7 @@ async function installAgent(t: import('node:test').TestContext, url: string, tok
   await writeFile(join(dir, 'agent.sh'), script.content, { mode: 0o700 });
   await writeFile(join(dir, 'agent.env'), env.content + extraEnv, { mode: 0o600 });
   await mkdir(join(dir, 'state'));
-  const vars = { ...process.env, ALOFT_AGENT_ENV: join(dir, 'agent.env'), ALOFT_BOOTSTRAP_LOG: join(dir, 'bootstrap.log'), ALOFT_STATE_DIR: join(dir, 'state') };
+  const vars = { ...process.env, ALOFT_AGENT_ENV: join(dir, 'agent.env'), ALOFT_BOOTSTRAP_LOG: join(dir, 'bootstrap.log'), ALOFT_STATE_DIR: join(dir, 'state'), ALOFT_RUN_DIR: join(dir, 'run') };
   const agent = (...args: string[]) => run('sh', [join(dir, 'agent.sh'), ...args], { env: vars, timeout: 60_000 });
   return { dir, input, agent, vars };
 }
@@ -144,4 +145,6 @@ test('the loop says ready again after a restart, then sends heartbeats on its in
   await until('two heartbeats after ready', () => (cp.events.filter((e) => e.type === 'heartbeat').length >= 2 ? true : undefined));
   assert.equal(cp.events[0]!.type, 'stage.ready');
   assert.equal(cp.events[0]!.data.message, 'restarted');
+  assert.equal(cp.events.filter((e) => e.type === 'stage.ready').length, 1);
+  assert.ok(existsSync(join(dir, 'run', 'ready-reported')), 'a restarted agent in the same boot will not say ready again');
 });

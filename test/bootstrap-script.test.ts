@@ -50,6 +50,7 @@ test('a failed step is reported with the log tail; the rerun resumes and ends re
     ALOFT_STATE_DIR: state,
     ALOFT_BOOTSTRAP_LOG: join(dir, 'bootstrap.log'),
     ALOFT_AGENT: join(dir, 'agent.sh'),
+    ALOFT_RUN_DIR: join(dir, 'run'),
     ALOFT_AGENT_ENV: join(dir, 'agent.env'),
   };
   await mkdir(state);
@@ -71,4 +72,5 @@ test('a failed step is reported with the log tail; the rerun resumes and ends re
   assert.match(await readFile(join(dir, 'bootstrap.log'), 'utf8'), /step one already done/);
   assert.ok(existsSync(join(state, 'bootstrap-done')));
   assert.match(await readFile(join(dir, 'systemctl.calls'), 'utf8'), /enable --now aloft-agent\.service/);
+  assert.ok(existsSync(join(dir, 'run', 'ready-reported')), 'the agent will not say ready again in this boot');
 });

@@ -11,7 +11,7 @@
  *   agent.sh heartbeat                 one heartbeat: ssh sessions, GPU utilisation, Ollama requests
  *   agent.sh loop                      after a restart, "ready" again; then a heartbeat every interval
  *
- * Tests point it elsewhere with ALOFT_AGENT_ENV, ALOFT_BOOTSTRAP_LOG and ALOFT_STATE_DIR.
+ * Tests point it elsewhere with ALOFT_AGENT_ENV, ALOFT_BOOTSTRAP_LOG, ALOFT_STATE_DIR and ALOFT_RUN_DIR.
  * (`${'$'}` below is a literal dollar sign: the script is a template literal.)
  */
 export const AGENT_SCRIPT = String.raw`#!/bin/sh
@@ -20,6 +20,7 @@ set -u
 ENV_FILE="${'$'}{ALOFT_AGENT_ENV:-/etc/aloft/agent.env}"
 LOG="${'$'}{ALOFT_BOOTSTRAP_LOG:-/var/log/aloft-bootstrap.log}"
 STATE="${'$'}{ALOFT_STATE_DIR:-/var/lib/aloft}"
+RUN="${'$'}{ALOFT_RUN_DIR:-/run/aloft}"
 . "$ENV_FILE"
 : "${'$'}{ALOFT_URL:?}" "${'$'}{ALOFT_DEPLOYMENT_ID:?}" "${'$'}{ALOFT_AGENT_TOKEN:?}"
 INTERVAL="${'$'}{ALOFT_HEARTBEAT_SECONDS:-60}"
@@ -98,8 +99,10 @@ case "${'$'}{1:-}" in
   heartbeat) heartbeat ;;
   loop)
     # A restart of a machine bootstrapped before: say ready again once the workload answers.
-    if [ -e "$STATE/bootstrap-done" ]; then
+    # $RUN is a tmpfs, so the marker means "already said in this boot" (by the bootstrap or by us).
+    if [ -e "$STATE/bootstrap-done" ] && [ ! -e "$RUN/ready-reported" ]; then
       if wait_workload; then stage ready restarted >/dev/null; else stage failed "workload did not answer after restart" "$(log_tail)" >/dev/null; fi
+      mkdir -p "$RUN" && : > "$RUN/ready-reported"
     fi
     while :; do heartbeat >/dev/null 2>&1; sleep "$INTERVAL"; done
     ;;

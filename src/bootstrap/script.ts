@@ -33,6 +33,7 @@ export function renderBootstrapScript(steps: Step[]): string {
       STATE=\${ALOFT_STATE_DIR:-${PATHS.state}}
       LOG=\${ALOFT_BOOTSTRAP_LOG:-${PATHS.log}}
       AGENT=\${ALOFT_AGENT:-${PATHS.agentScript}}
+      RUN=\${ALOFT_RUN_DIR:-/run/aloft}
       mkdir -p "$STATE"
       exec >>"$LOG" 2>&1
       CURRENT=start
@@ -73,12 +74,14 @@ export function renderBootstrapScript(steps: Step[]): string {
     calls +
     '\n' +
     dedent(`
-      systemctl daemon-reload
-      systemctl enable --now aloft-agent.service
       touch "$STATE/bootstrap-done"
       CURRENT=done
       log "bootstrap: ready"
       agent stage ready "tls_sha256=$(cat "$STATE/tls-fingerprint" 2>/dev/null || true)"
+      # The agent says ready by itself after later boots, not after this one.
+      mkdir -p "$RUN" && : > "$RUN/ready-reported"
+      systemctl daemon-reload
+      systemctl enable --now aloft-agent.service
     `)
   );
 }

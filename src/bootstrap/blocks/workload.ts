@@ -16,7 +16,9 @@ const APP_DIR = '/opt/aloft/app';
 
 function workloadEnv(ctx: BlockContext): Record<string, string> {
   const spec = ctx.input.spec;
-  const env: Record<string, string> = { HOST: '127.0.0.1', PORT: String(ctx.workloadPort) };
+  // In a container the process must listen on all of the container's addresses; the host
+  // side of the published port is what is bound to 127.0.0.1.
+  const env: Record<string, string> = { HOST: ctx.docker ? '0.0.0.0' : '127.0.0.1', PORT: String(ctx.workloadPort) };
   if (spec.kind === 'service' || spec.kind === 'app') {
     for (const name of Object.keys(spec.env ?? {})) env[name] = ctx.secrets.env[name] ?? '';
   }
