@@ -21,6 +21,16 @@ test('aws gzips a 20 KB document and the bytes round-trip', () => {
   assert.equal(f.encoding, 'gzip');
   assert.ok(f.bytes <= 16 * 1024);
   assert.equal(gunzipSync(f.body as Buffer).toString('utf8'), doc);
+  assert.equal(gunzipSync(Buffer.from(f.apiValue, 'base64')).toString('utf8'), doc);
+});
+
+test('the API value is base64 for aws, exoscale and oci, the text itself for hetzner and gcp', () => {
+  const doc = compressible(500);
+  for (const p of ['aws', 'exoscale', 'oci']) assert.equal(Buffer.from(fitForProvider(p, doc).apiValue, 'base64').toString('utf8'), doc);
+  for (const p of ['hetzner', 'gcp']) assert.equal(fitForProvider(p, doc).apiValue, doc);
+  // Exoscale's maxLength applies to exactly this value.
+  const big = fitForProvider('exoscale', compressible(30_000));
+  assert.ok(big.apiValue.length <= 32768);
 });
 
 test('hetzner takes no gzip: a 40 KB document fails with a clear message', () => {

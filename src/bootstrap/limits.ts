@@ -18,14 +18,16 @@ export interface ProviderLimit {
   measure: 'raw' | 'base64';
   /** The provider passes bytes through, so a gzip-compressed document works. */
   gzip: boolean;
+  /** How the API field carries it: base64 (EC2 RunInstances, Exoscale, OCI) or text (Hetzner, GCP). */
+  api: 'base64' | 'text';
 }
 
 export const PROVIDER_LIMITS: Readonly<Record<string, ProviderLimit>> = {
-  aws: { maxBytes: 16 * 1024, measure: 'raw', gzip: true },
-  exoscale: { maxBytes: 32 * 1024, measure: 'base64', gzip: true },
-  oci: { maxBytes: 32_000, measure: 'base64', gzip: true },
-  hetzner: { maxBytes: 32 * 1024, measure: 'raw', gzip: false },
-  gcp: { maxBytes: 256 * 1024, measure: 'raw', gzip: false },
+  aws: { maxBytes: 16 * 1024, measure: 'raw', gzip: true, api: 'base64' },
+  exoscale: { maxBytes: 32 * 1024, measure: 'base64', gzip: true, api: 'base64' },
+  oci: { maxBytes: 32_000, measure: 'base64', gzip: true, api: 'base64' },
+  hetzner: { maxBytes: 32 * 1024, measure: 'raw', gzip: false, api: 'text' },
+  gcp: { maxBytes: 256 * 1024, measure: 'raw', gzip: false, api: 'text' },
 };
 
 export interface FittedUserData {
@@ -36,6 +38,8 @@ export interface FittedUserData {
   /** Size as the provider measures it. */
   bytes: number;
   limit: number;
+  /** The value to put in the provider's API field (base64 of body, or the text itself). */
+  apiValue: string;
 }
 
 export class UserDataTooLargeError extends Error {
@@ -58,12 +62,13 @@ const measured = (limit: ProviderLimit, bytes: number) => (limit.measure === 'ba
 export function fitForProvider(provider: string, userData: string): FittedUserData {
   const limit = PROVIDER_LIMITS[provider];
   if (!limit) throw new Error(`no user-data limit is known for provider "${provider}" (known: ${Object.keys(PROVIDER_LIMITS).join(', ')})`);
+  const api = (body: string | Buffer) => (limit.api === 'text' ? String(body) : Buffer.from(body).toString('base64'));
   const plain = measured(limit, Buffer.byteLength(userData, 'utf8'));
-  if (plain <= limit.maxBytes) return { provider, body: userData, encoding: 'plain', bytes: plain, limit: limit.maxBytes };
+  if (plain <= limit.maxBytes) return { provider, body: userData, encoding: 'plain', bytes: plain, limit: limit.maxBytes, apiValue: api(userData) };
   if (limit.gzip) {
     const gz = gzipSync(Buffer.from(userData, 'utf8'), { level: 9 });
     const size = measured(limit, gz.length);
-    if (size <= limit.maxBytes) return { provider, body: gz, encoding: 'gzip', bytes: size, limit: limit.maxBytes };
+    if (size <= limit.maxBytes) return { provider, body: gz, encoding: 'gzip', bytes: size, limit: limit.maxBytes, apiValue: api(gz) };
     throw new UserDataTooLargeError(provider, size, limit.maxBytes);
   }
   throw new UserDataTooLargeError(provider, plain, limit.maxBytes);

@@ -75,7 +75,7 @@ export function renderBootstrapScript(steps: Step[]): string {
     '\n' +
     dedent(`
       touch "$STATE/bootstrap-done"
-      CURRENT=done
+      CURRENT=finish
       log "bootstrap: ready"
       agent stage ready "tls_sha256=$(cat "$STATE/tls-fingerprint" 2>/dev/null || true)"
       # The agent says ready by itself after later boots, not after this one.
