@@ -43,6 +43,10 @@ function request(url: URL, method: string, headers: Record<string, string>, time
 /** Whether the instance metadata service offers a role (IMDSv2: token first). */
 export async function imdsHasRole(env: Env, timeoutMs = 300): Promise<boolean> {
   if (env.AWS_EC2_METADATA_DISABLED?.toLowerCase() === 'true') return false;
+  // Opt-in: never send traffic to the link-local metadata address from a machine that did
+  // not ask for it (ALOFT_AWS_USE_IMDS=true on an EC2 instance with a role, or an explicit
+  // AWS_EC2_METADATA_SERVICE_ENDPOINT).
+  if (env.ALOFT_AWS_USE_IMDS?.toLowerCase() !== 'true' && !env.AWS_EC2_METADATA_SERVICE_ENDPOINT) return false;
   const base = env.AWS_EC2_METADATA_SERVICE_ENDPOINT ?? 'http://169.254.169.254';
   let url: URL;
   try {
