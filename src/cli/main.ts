@@ -13,6 +13,7 @@ import { register as plan } from './commands/plan.js';
 import { register as models } from './commands/models.js';
 import { register as catalog } from './commands/catalog.js';
 import { register as keys } from './commands/keys.js';
+import { register as bootstrap } from './commands/bootstrap.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<void> {
   models(program);
   catalog(program);
   keys(program);
+  bootstrap(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
