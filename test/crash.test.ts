@@ -19,7 +19,7 @@ for (const dialect of dialects) {
       for (const point of POINTS) {
         const name = `c-${point.replace(/[^a-z]/g, '')}`.slice(0, 30);
         names.push(name);
-        const server = sb.startServer({ ALOFT_CRASH_AT: point, ALOFT_CRASH_MARKER: join(sb.home, `crashed-${name}`) });
+        const server = sb.startServer({ ALOFT_CRASH_AT: point, ALOFT_CRASH_NAME: name, ALOFT_CRASH_MARKER: join(sb.home, `crashed-${name}`) });
         const exited = new Promise<NodeJS.Signals | null>((r) => server.once('exit', (_c, sig) => r(sig)));
         await waitFor(async () => serverInfo(sb.home)?.pid === server.pid, 30_000, 'server up');
         const up = await sb.run(['up', sb.writeSpec(`${name}.yaml`, helloSpec(name)), '--yes', '--detach']);

@@ -15,13 +15,13 @@ export async function step<T>(ctx: EngineContext, job: Job, name: string, fn: ()
   if (done?.status === 'done') return (done.data_json === null ? undefined : JSON.parse(done.data_json)) as T;
   const started = ctx.now();
   await startStep(db, job.id, name, job.deployment_id, started);
-  crashPoint(ctx, `${name}:before`);
+  await crashPoint(ctx, `${name}:before`, job.deployment_id);
   const result = await fn();
   const finished = ctx.now();
   await finishStep(db, job.id, name, finished, result);
   if (job.deployment_id) {
     await appendEvent(db, { deploymentId: job.deployment_id, at: finished, type: 'step', message: name, data: { step: name, elapsedMs: finished - started } });
   }
-  crashPoint(ctx, `${name}:after`);
+  await crashPoint(ctx, `${name}:after`, job.deployment_id);
   return result;
 }
