@@ -15,10 +15,9 @@ test('hello.yaml: up, status, logs, stop, start, down through the CLI', async (t
   assert.equal(up.code, 0, up.stderr);
   assert.match(up.stderr, /provisioning/);
   assert.match(up.stderr, /✓ create-machine \(\d/);
-  const endpoint = /is ready at (http:\/\/\S+)/.exec(up.stdout)?.[1];
-  assert.ok(endpoint, up.stdout);
-  const page = await (await fetch(new URL('/api/info', endpoint))).json();
-  assert.equal((page as { name?: string }).name ?? 'hello', 'hello');
+  // `up` prints the gateway URL; the machine's own endpoint is in status.
+  const url = /is ready at (http:\/\/\S+)/.exec(up.stdout)?.[1];
+  assert.match(url ?? '', /\/d\/hello\/$/, up.stdout);
 
   const st = await sb.run(['status', '--json']);
   assert.equal(st.code, 0, st.stderr);
@@ -27,6 +26,10 @@ test('hello.yaml: up, status, logs, stop, start, down through the CLI', async (t
   for (const k of ['name', 'kind', 'provider', 'region', 'status', 'endpoint', 'created_at']) assert.ok(k in rows[0]!, k);
   assert.equal(rows[0]!.status, 'ready');
   assert.equal(rows[0]!.provider, 'local');
+  const endpoint = rows[0]!.endpoint as string;
+  assert.equal(rows[0]!.url, url);
+  const page = await (await fetch(new URL('/api/info', endpoint))).json();
+  assert.equal((page as { name?: string }).name, 'hello');
   assert.ok(!JSON.stringify(rows).includes('upstream_secret'), 'no secrets in the API');
 
   const table = await sb.run(['status']);

@@ -29,6 +29,8 @@ export type DeploymentView = Static<typeof DeploymentView>;
 
 export function deploymentView(d: Deployment, gatewayUrl?: string | null): DeploymentView {
   const live = d.status !== 'destroyed' && d.status !== 'failed';
+  // access.gateway: false keeps a deployment off the gateway: no gateway URL for it.
+  const viaGateway = (JSON.parse(d.spec_json) as { access?: { gateway?: boolean } }).access?.gateway !== false;
   return {
     id: d.id,
     name: d.name,
@@ -41,7 +43,7 @@ export function deploymentView(d: Deployment, gatewayUrl?: string | null): Deplo
     desired_state: d.desired_state,
     status_reason: d.status_reason,
     endpoint: d.endpoint,
-    url: gatewayUrl && live ? `${gatewayUrl.replace(/\/$/, '')}/d/${d.name}/` : null,
+    url: gatewayUrl && live && viaGateway ? `${gatewayUrl.replace(/\/$/, '')}/d/${d.name}/` : null,
     price_per_hour: d.price_per_hour,
     created_at: iso(d.created_at)!,
     updated_at: iso(d.updated_at)!,

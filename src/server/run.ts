@@ -20,6 +20,11 @@ import { ensureAdminToken } from './admin-token.js';
 import { removeServerInfo, writeServerInfo } from './server-info.js';
 import { loadProviders } from './providers.js';
 import { planOffers } from './planner.js';
+import { createGateway } from '../gateway/server.js';
+import { createStoreGatewayBackend } from './gateway-backend.js';
+import { gatewaySettings, type GatewayFlags } from './gateway-config.js';
+import { keyRoutes } from '../api/routes/keys.js';
+import { metricsRoute } from '../api/routes/metrics.js';
 
 export interface ServerOptions {
   home?: string;
@@ -27,9 +32,11 @@ export interface ServerOptions {
   port?: number;
   databaseUrl?: string;
   version: string;
+  /** Gateway flags (over ALOFT_GATEWAY_* variables). */
+  gateway?: GatewayFlags;
 }
 
-export async function runServer(opts: ServerOptions): Promise<{ close(): Promise<void>; apiUrl: string }> {
+export async function runServer(opts: ServerOptions): Promise<{ close(): Promise<void>; apiUrl: string; gatewayUrl: string }> {
   const env = process.env;
   const home = opts.home ?? aloftHome(env);
   const p = paths(home);
@@ -53,6 +60,21 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     crashAt: env.ALOFT_CRASH_AT,
   };
   const engine = createEngine(ctx);
+
+  // The gateway: the only door to deployments (DESIGN.md "Reaching a deployment").
+  const gateway = createGateway({
+    ...gatewaySettings(env, home, opts.gateway),
+    backend: createStoreGatewayBackend({ db: store.db, engine, secrets: ctx.secrets }),
+    onError: (err) => log.warn({ err: (err as Error).message }, 'gateway'),
+  });
+  let gatewayUrl: string;
+  try {
+    ({ url: gatewayUrl } = await gateway.listen());
+  } catch (err) {
+    await store.close();
+    throw new Error(`the gateway cannot listen: ${(err as Error).message} (set ALOFT_GATEWAY_PORT or --gateway-port)`);
+  }
+
   const worker = startWorker({
     db: store.db,
     dialect: store.dialect,
@@ -63,7 +85,9 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     onError: (job, err, outcome) => log.warn({ job: job.id, kind: job.kind, outcome, err: (err as Error).message }, 'job failed'),
   });
   ctx.nudge = () => worker.nudge();
-  const loops = startLoops(ctx, engine, { holder, intervalMs: Number(env.ALOFT_LOOP_MS ?? 2000) });
+
+  // Open streams and unflushed requests keep a deployment from being idle.
+  const loops = startLoops(ctx, engine, { holder, intervalMs: Number(env.ALOFT_LOOP_MS ?? 2000), isActive: (id) => gateway.activity.isActive(id) });
 
   const token = ensureAdminToken(p.token);
   const api = await buildApi({
@@ -73,7 +97,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     plan,
     adminTokenHash: hashToken(token),
     version: opts.version,
-    gatewayUrl: () => null,
+    gatewayUrl: () => gatewayUrl,
+    plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry])],
     owner: () => env.USER ?? 'local',
   });
   const host = opts.host ?? env.ALOFT_API_HOST ?? '127.0.0.1';
@@ -82,17 +107,18 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const addr = api.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const apiUrl = `http://${host}:${actualPort}`;
-  writeServerInfo(p.serverInfo, { pid: process.pid, apiUrl, gatewayUrl: null, startedAt: Date.now(), version: opts.version });
-  log.info({ apiUrl, store: store.dialect, providers: [...configured] }, 'aloft control plane ready');
+  writeServerInfo(p.serverInfo, { pid: process.pid, apiUrl, gatewayUrl, startedAt: Date.now(), version: opts.version });
+  log.info({ apiUrl, gatewayUrl, store: store.dialect, providers: [...configured] }, 'aloft control plane ready');
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       await api.close();
+      await gateway.close();
       await loops.stop();
       await worker.stop();
       await store.close();
       removeServerInfo(p.serverInfo, process.pid);
     })());
-  return { close, apiUrl };
+  return { close, apiUrl, gatewayUrl };
 }

@@ -49,6 +49,7 @@ export function sandbox(t: TestContext, opts: { postgres?: boolean } = {}): Sand
     ...process.env,
     ALOFT_HOME: home,
     ALOFT_API_PORT: '0',
+    ALOFT_GATEWAY_PORT: '0',
     ALOFT_POLL_MS: '100',
     ALOFT_LOOP_MS: '300',
     ALOFT_STOP_GRACE_MS: '3000',

@@ -7,15 +7,31 @@ export function register(program: Command, version: string): void {
     .description('run the control plane in the foreground (API on 127.0.0.1:7070 by default)')
     .option('--host <host>', 'API listen address (ALOFT_API_HOST)')
     .option('--port <port>', 'API port (ALOFT_API_PORT, default 7070)')
-    .action(async (o: { host?: string; port?: string }) => {
+    .option('--gateway-host <host>', 'gateway listen address (ALOFT_GATEWAY_HOST, default 127.0.0.1)')
+    .option('--gateway-port <port>', 'gateway port (ALOFT_GATEWAY_PORT, default 7080)')
+    .option('--gateway-domain <domain>', 'also route Host <deployment>.<domain> (ALOFT_GATEWAY_DOMAIN)')
+    .option('--tls-cert <file>', 'gateway TLS certificate, PEM (ALOFT_GATEWAY_TLS_CERT)')
+    .option('--tls-key <file>', 'gateway TLS private key, PEM (ALOFT_GATEWAY_TLS_KEY)')
+    .option('--tls-self-signed', 'gateway TLS with a generated self-signed certificate (ALOFT_GATEWAY_TLS=self-signed)')
+    .action(async (o: { host?: string; port?: string; gatewayHost?: string; gatewayPort?: string; gatewayDomain?: string; tlsCert?: string; tlsKey?: string; tlsSelfSigned?: boolean }) => {
       const { runServer } = await import('../../server/run.js');
-      const port = o.port === undefined ? undefined : Number(o.port);
-      if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
-        const { usageError } = await import('../errors.js');
-        throw usageError(`--port takes a port number, not ${o.port}`);
-      }
-      const s = await runServer({ host: o.host, port, version });
-      process.stderr.write(`Aloft control plane listening on ${s.apiUrl}\n`);
+      const { usageError } = await import('../errors.js');
+      const portOf = (v: string | undefined, flag: string) => {
+        if (v === undefined) return undefined;
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 65535) throw usageError(`${flag} takes a port number, not ${v}`);
+        return n;
+      };
+      const port = portOf(o.port, '--port');
+      const gatewayPort = portOf(o.gatewayPort, '--gateway-port');
+      if (!!o.tlsCert !== !!o.tlsKey) throw usageError('--tls-cert and --tls-key go together');
+      const s = await runServer({
+        host: o.host,
+        port,
+        version,
+        gateway: { host: o.gatewayHost, port: gatewayPort, domain: o.gatewayDomain, tlsCert: o.tlsCert, tlsKey: o.tlsKey, selfSigned: o.tlsSelfSigned },
+      });
+      process.stderr.write(`Aloft control plane listening on ${s.apiUrl}; gateway on ${s.gatewayUrl}\n`);
       const shutdown = () => void s.close().then(() => process.exit(0));
       process.once('SIGTERM', shutdown);
       process.once('SIGINT', shutdown);

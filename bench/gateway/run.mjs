@@ -1,0 +1,199 @@
+#!/usr/bin/env node
+// Gateway benchmark (not a test): on loopback, one upstream (bench/gateway/upstream.mjs),
+// measured with autocannon directly, through the Aloft gateway, and through nginx
+// (Debian package) configured to check the same header key with a `map` and to inject
+// the same upstream secret, unbuffered. Prints a table with ratios against the targets
+// and records it in bench/README.md under "## Gateway".
+//
+//   node bench/gateway/run.mjs            (BENCH_DURATION=10 BENCH_CONNECTIONS=50 BENCH_ROUNDS=1)
+//
+// Each server is its own process; nginx runs one worker, as the gateway is one process.
+import { spawn, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..', '..');
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 2);
+const secret = randomBytes(24).toString('base64url');
+const children = [];
+const tmp = mkdtempSync(join(os.tmpdir(), 'aloft-bench-gw-'));
+
+function start(cmd, args, env = {}) {
+  const p = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(p);
+  return p;
+}
+
+function firstLine(p) {
+  return new Promise((resolve, reject) => {
+    let buf = '';
+    p.stdout.on('data', (d) => {
+      buf += d;
+      const i = buf.indexOf('\n');
+      if (i !== -1) resolve(buf.slice(0, i));
+    });
+    p.once('exit', (code) => reject(new Error(`${p.spawnfile} exited (${code}) before it was ready`)));
+  });
+}
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForPort(port) {
+  for (let i = 0; i < 200; i++) {
+    const ok = await new Promise((r) => net.connect(port, '127.0.0.1').once('connect', function () { this.destroy(); r(true); }).once('error', () => r(false)));
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`nothing listens on ${port}`);
+}
+
+function nginxConf(port, upstreamPort, key) {
+  return `worker_processes 1;
+pid ${tmp}/nginx.pid;
+error_log ${tmp}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/body;
+  proxy_temp_path ${tmp}/proxy;
+  fastcgi_temp_path ${tmp}/fastcgi;
+  uwsgi_temp_path ${tmp}/uwsgi;
+  scgi_temp_path ${tmp}/scgi;
+  map_hash_bucket_size 128;
+  map $http_x_aloft_key $aloft_ok { "${key}" 1; default 0; }
+  upstream machine { server 127.0.0.1:${upstreamPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${port};
+    location /d/bench/ {
+      if ($aloft_ok = 0) { return 401; }
+      proxy_pass http://machine/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Aloft-Key "";
+      proxy_set_header X-Aloft-Upstream-Secret "${secret}";
+      proxy_buffering off;
+      proxy_request_buffering off;
+    }
+  }
+}
+`;
+}
+
+async function cannon(url, headers) {
+  // Warm up (connections, JIT), then measure.
+  await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 });
+  const r = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
+  const bad = r.non2xx + r.errors + r.timeouts;
+  if (bad > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytesPerSec: r.throughput.average, total: r.requests.total };
+}
+
+async function main() {
+  const upstream = start(process.execPath, [join(here, 'upstream.mjs')], { BENCH_SECRET: secret, BENCH_PACE_MS: String(PACE_MS) });
+  const upstreamPort = Number(await firstLine(upstream));
+  const gateway = start(process.execPath, ['--import', 'tsx', join(here, 'gateway-process.mjs'), `http://127.0.0.1:${upstreamPort}`, secret]);
+  const { url: gatewayUrl, key } = JSON.parse(await firstLine(gateway));
+  const nginxPort = await freePort();
+  writeFileSync(join(tmp, 'nginx.conf'), nginxConf(nginxPort, upstreamPort, key));
+  start('nginx', ['-p', tmp, '-e', join(tmp, 'nginx-error.log'), '-c', join(tmp, 'nginx.conf'), '-g', 'daemon off;']);
+  await waitForPort(nginxPort);
+
+  const targets = {
+    direct: { base: `http://127.0.0.1:${upstreamPort}`, headers: { 'x-aloft-upstream-secret': secret } },
+    gateway: { base: `${gatewayUrl}/d/bench`, headers: { 'x-aloft-key': key } },
+    nginx: { base: `http://127.0.0.1:${nginxPort}/d/bench`, headers: { 'x-aloft-key': key } },
+  };
+  const scenarios = (process.env.BENCH_SCENARIOS ?? '/json,/sse,/sse-burst').split(',');
+  const results = {};
+  for (const s of scenarios) {
+    results[s] = {};
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, t] of Object.entries(targets)) {
+        process.stderr.write(`${s} ${name} (round ${round + 1}/${ROUNDS})…\n`);
+        const r = await cannon(t.base + s, t.headers);
+        // Several rounds: keep the best requests/s of each (less noise from neighbours).
+        if (!results[s][name] || r.rps > results[s][name].rps) results[s][name] = r;
+      }
+    }
+  }
+  if (scenarios.length === 3) report(results);
+  else console.log(JSON.stringify(results, null, 1));
+}
+
+function report(results) {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  const nginxVersion = execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx';
+  const rows = [];
+  for (const [s, byTarget] of Object.entries(results)) {
+    for (const [name, r] of Object.entries(byTarget)) {
+      rows.push(`| ${s} | ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.bytesPerSec / 1e6).toFixed(1)} |`);
+    }
+  }
+  const j = results['/json'];
+  const sse = results['/sse'];
+  const burst = results['/sse-burst'];
+  const ratio = (a, b) => (a / b).toFixed(2);
+  const mark = (ok) => (ok ? 'met' : 'MISSED');
+  const checks = [
+    `gateway/nginx requests/s (JSON): ${ratio(j.gateway.rps, j.nginx.rps)} (target >= 0.80: ${mark(j.gateway.rps >= 0.8 * j.nginx.rps)})`,
+    `gateway/nginx p99 (JSON): ${ratio(j.gateway.p99, j.nginx.p99)} (target <= 1.50: ${mark(j.gateway.p99 <= 1.5 * j.nginx.p99)})`,
+    `gateway/direct SSE throughput (paced): ${ratio(sse.gateway.rps, sse.direct.rps)} (target >= 0.95: ${mark(sse.gateway.rps >= 0.95 * sse.direct.rps)})`,
+    `gateway/direct SSE throughput (burst, not a target): ${ratio(burst.gateway.rps, burst.direct.rps)}; gateway/nginx: ${ratio(burst.gateway.rps, burst.nginx.rps)}`,
+    `gateway/nginx requests/s (SSE paced): ${ratio(sse.gateway.rps, sse.nginx.rps)}, p99 ${ratio(sse.gateway.p99, sse.nginx.p99)}`,
+  ];
+  const section = `## Gateway
+
+Measured by \`node bench/gateway/run.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, Node ${process.version}, ${nginxVersion.replace('nginx version: ', '')} (1 worker).
+autocannon, ${CONNECTIONS} connections, ${DURATION} s per cell after a 2 s warm-up, best of ${ROUNDS} round(s); loopback; upstream, gateway, nginx and autocannon share the machine.
+\`/json\`: 1 KB JSON; \`/sse\`: 64 SSE chunks, one every ${PACE_MS} ms (a fast token stream); \`/sse-burst\`: the 64 chunks at once.
+Latency in ms (time to the last byte).
+
+| path | target | req/s | p50 | p99 | MB/s |
+|---|---|---|---|---|---|
+${rows.join('\n')}
+
+${checks.map((c) => `- ${c}`).join('\n')}
+`;
+  process.stdout.write('\n' + section + '\n');
+  const readme = join(root, 'bench', 'README.md');
+  const old = existsSync(readme) ? readFileSync(readme, 'utf8') : '# Benchmarks\n';
+  const start = old.indexOf('## Gateway\n');
+  let next;
+  if (start === -1) next = old.trimEnd() + '\n\n' + section;
+  else {
+    const after = old.indexOf('\n## ', start + 1);
+    // Keep any notes written under the figures (### subsections are part of the section).
+    next = old.slice(0, start) + section + (after === -1 ? '' : old.slice(after));
+  }
+  writeFileSync(readme, next);
+}
+
+function cleanup() {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  rmSync(tmp, { recursive: true, force: true });
+}
+process.on('SIGINT', () => {
+  cleanup();
+  process.exit(130);
+});
+try {
+  await main();
+} finally {
+  cleanup();
+}

@@ -1,0 +1,125 @@
+/**
+ * API keys: `aloft_` + base64url of 32 random bytes (256 bits). Only the SHA-256 hash and
+ * a short public prefix are stored; the key itself is shown once, when it is created.
+ * The prefix is the first PREFIX_LENGTH characters after `aloft_` (72 random bits), so a
+ * presented key finds its row by prefix and is then checked by hash in constant time.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { StoredKey } from './types.js';
+
+export const KEY_PREFIX = 'aloft_';
+export const PREFIX_LENGTH = 12;
+const KEY_BYTES = 32;
+/** 32 bytes in base64url without padding. */
+const KEY_BODY_LENGTH = 43;
+
+export interface GeneratedKey {
+  /** The secret: printed once, never stored. */
+  key: string;
+  prefix: string;
+  hash: string;
+}
+
+export function generateKey(): GeneratedKey {
+  const key = KEY_PREFIX + randomBytes(KEY_BYTES).toString('base64url');
+  return { key, prefix: prefixOf(key)!, hash: hashKey(key) };
+}
+
+export function hashKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+/** The public prefix of a well-formed key, or null when it cannot be one of ours. */
+export function prefixOf(key: string): string | null {
+  if (!key.startsWith(KEY_PREFIX) || key.length !== KEY_PREFIX.length + KEY_BODY_LENGTH) return null;
+  const prefix = key.slice(KEY_PREFIX.length, KEY_PREFIX.length + PREFIX_LENGTH);
+  return /^[A-Za-z0-9_-]+$/.test(prefix) ? prefix : null;
+}
+
+/** Accepts `abc…`, `aloft_abc…` or a whole key, as users paste any of them. */
+export function normalizePrefix(input: string): string {
+  const s = input.trim();
+  const body = s.startsWith(KEY_PREFIX) ? s.slice(KEY_PREFIX.length) : s;
+  return body.slice(0, PREFIX_LENGTH);
+}
+
+/** Constant-time comparison of the presented key's hash with the stored hash. */
+export function verifyKey(presented: string, stored: Pick<StoredKey, 'hash'>): boolean {
+  const a = createHash('sha256').update(presented).digest();
+  const b = Buffer.from(stored.hash, 'hex');
+  return b.length === a.length && timingSafeEqual(a, b);
+}
+
+/** Header names that may carry a client key; all are removed before forwarding. */
+export const KEY_HEADERS = ['authorization', 'x-aloft-key', 'x-ollama-key'] as const;
+
+/** The key a client presented: `Authorization: Bearer`, `X-Aloft-Key` or `X-Ollama-Key`. */
+export function extractKey(headers: IncomingHttpHeaders): string | null {
+  const auth = headers.authorization;
+  if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
+    const v = auth.slice(7).trim();
+    if (v) return v;
+  }
+  const a = headers['x-aloft-key'];
+  if (typeof a === 'string' && a) return a.trim();
+  const o = headers['x-ollama-key'];
+  if (typeof o === 'string' && o) return o.trim();
+  return null;
+}
+
+export type KeyCheck =
+  | { ok: true; key: StoredKey }
+  | { ok: false; status: 401; code: 'missing_key' | 'invalid_key' | 'expired_key' | 'revoked_key'; message: string };
+
+/** Finds and checks a presented key (not its scope: that needs the deployment). */
+export async function checkKey(
+  presented: string | null,
+  find: (prefix: string) => Promise<StoredKey | null>,
+  now: number,
+): Promise<KeyCheck> {
+  if (!presented) return { ok: false, status: 401, code: 'missing_key', message: 'An API key is required' };
+  const prefix = prefixOf(presented);
+  const stored = prefix ? await find(prefix) : null;
+  // Hash even when no row matched, so a miss costs what a hit costs.
+  const valid = verifyKey(presented, stored ?? { hash: DUMMY_HASH }) && stored !== null;
+  if (!valid || !stored) return { ok: false, status: 401, code: 'invalid_key', message: 'The API key is not valid' };
+  if (stored.revokedAt !== null && stored.revokedAt <= now) {
+    return { ok: false, status: 401, code: 'revoked_key', message: 'The API key has been revoked' };
+  }
+  if (stored.expiresAt !== null && stored.expiresAt <= now) {
+    return { ok: false, status: 401, code: 'expired_key', message: 'The API key has expired' };
+  }
+  return { ok: true, key: stored };
+}
+
+const DUMMY_HASH = '0'.repeat(64);
+
+/** True when the key may open this deployment. */
+export function keyAllows(key: StoredKey, deploymentId: string): boolean {
+  return key.deploymentId === null || key.deploymentId === deploymentId;
+}
+
+export interface NewKeyRecord {
+  /** Show once; never store or log. */
+  key: string;
+  row: StoredKey & { name: string | null; createdAt: number };
+}
+
+/** A fresh key and the row to insert into `api_keys` (for the API and in-memory stores). */
+export function newKeyRecord(opts: { deploymentId?: string | null; expiresAt?: number | null; name?: string | null }, now = Date.now()): NewKeyRecord {
+  const g = generateKey();
+  return {
+    key: g.key,
+    row: {
+      id: randomUUID(),
+      prefix: g.prefix,
+      hash: g.hash,
+      deploymentId: opts.deploymentId ?? null,
+      expiresAt: opts.expiresAt ?? null,
+      revokedAt: null,
+      name: opts.name ?? null,
+      createdAt: now,
+    },
+  };
+}

@@ -1,0 +1,61 @@
+/** The gateway's one error shape: `{ "error": { "code", "message" } }`. */
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { STATUS_CODES } from 'node:http';
+
+export function sendError(
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message } });
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'cache-control': 'no-store',
+    ...headers,
+  });
+  res.end(body);
+}
+
+/** The same error on a raw socket, for refused WebSocket upgrades. */
+export function sendSocketError(
+  socket: Duplex,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error: { code, message } });
+  const lines = [
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+  ];
+  socket.end(lines.join('\r\n') + '\r\n\r\n' + body);
+}
+
+export const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="aloft"' };
+
+/** The page a browser gets while its deployment starts; it reloads itself. */
+export function startingPage(name: string, retryAfterS: number): string {
+  const n = name.replace(/[^a-z0-9-]/g, '');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="${retryAfterS}">
+<title>${n} is starting</title>
+<style>body{font:16px system-ui,sans-serif;margin:20vh auto;max-width:32em;text-align:center;color:#333}</style>
+</head><body><h1>${n} is starting</h1><p>This page reloads itself every ${retryAfterS} seconds until it is ready.</p></body></html>
+`;
+}

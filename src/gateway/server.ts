@@ -1,0 +1,279 @@
+/**
+ * The gateway server: a raw node:http(s) server (it is the hot path; no framework),
+ * in front of every deployment with `access.gateway: true`.
+ *
+ *   /d/<deployment>/<path>  or  Host: <deployment>.<domain>
+ *     → key check (401) → deployment (404) → scope (403) → rate limit (429)
+ *     → wake if stopped (held, or 503 + Retry-After) → forward, streaming both ways.
+ *
+ * `GET /_aloft/health` answers 200 without a key (load balancers, readiness).
+ */
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { Agent } from 'undici';
+import { createActivityTracker, type ActivityTracker } from './activity.js';
+import { acceptsHtml } from './headers.js';
+import { checkKey, extractKey, keyAllows } from './keys.js';
+import { createGatewayMetrics, NO_DEPLOYMENT, type GatewayMetrics } from './metrics.js';
+import { DEFAULT_UPSTREAM_TIMEOUTS, forward, type UpstreamTimeouts } from './proxy.js';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
+import { sendError, sendSocketError, startingPage, WWW_AUTHENTICATE } from './respond.js';
+import { parseRoute } from './route.js';
+import { loadTls, type TlsConfig } from './tls.js';
+import type { GatewayBackend, RouteTarget } from './types.js';
+import { forwardUpgrade } from './upgrade.js';
+import { createWakeCoordinator, isWakeable, type WakeCoordinator } from './wake.js';
+
+export const DEFAULT_GATEWAY_PORT = 7080;
+export const DEFAULT_SECRET_HEADER = 'X-Aloft-Upstream-Secret';
+
+export interface GatewayOptions {
+  host?: string;
+  port?: number;
+  tls?: TlsConfig;
+  /** Enables Host routing: `<deployment>.<domain>`. */
+  domain?: string | null;
+  upstreamSecretHeader?: string;
+  /** Largest request body; 413 above it. Default 100 MiB. */
+  maxBodyBytes?: number;
+  /** Per key; null turns it off. Default 100/s with a burst of 200. */
+  rateLimit?: RateLimitOptions | null;
+  timeouts?: Partial<UpstreamTimeouts> & {
+    /** Time a client has to send its request headers (slowloris). Default 30 s. */
+    clientHeadersMs?: number;
+    /** Time a client has to send a whole request; 0 disables. Default 10 min. */
+    clientRequestMs?: number;
+    /** Idle keep-alive connection to a client. Default 60 s. */
+    clientKeepAliveMs?: number;
+  };
+  backend: GatewayBackend;
+  activityFlushMs?: number;
+  /** Retry-After (s) on the starting page and on 503 while waking. Default 5 / 10. */
+  retryAfter?: { page?: number; timeout?: number };
+  wakePollMs?: number;
+  metrics?: GatewayMetrics;
+  onError?: (err: unknown) => void;
+}
+
+export interface Gateway {
+  listen(): Promise<{ url: string }>;
+  close(): Promise<void>;
+  activity: ActivityTracker;
+  metrics: GatewayMetrics;
+  wake: WakeCoordinator;
+  server: http.Server;
+}
+
+export function createGateway(opts: GatewayOptions): Gateway {
+  const backend = opts.backend;
+  const host = opts.host ?? '127.0.0.1';
+  const domain = opts.domain ? opts.domain.toLowerCase().replace(/^\./, '') : null;
+  const secretHeader = opts.upstreamSecretHeader ?? DEFAULT_SECRET_HEADER;
+  const maxBodyBytes = opts.maxBodyBytes ?? 100 * 1024 * 1024;
+  const timeouts: UpstreamTimeouts = { ...DEFAULT_UPSTREAM_TIMEOUTS, ...stripUndefined(opts.timeouts ?? {}) };
+  const retryPage = opts.retryAfter?.page ?? 5;
+  const retryTimeout = opts.retryAfter?.timeout ?? 10;
+  const onError = opts.onError ?? (() => {});
+  const metrics = opts.metrics ?? createGatewayMetrics();
+  const limiter = opts.rateLimit === null ? null : createRateLimiter(opts.rateLimit ?? { perSecond: 100, burst: 200 });
+  const activity = createActivityTracker({
+    flushMs: opts.activityFlushMs,
+    record: (b) => backend.recordActivity(b),
+    touchKey: backend.keys.touch ? (id, at) => backend.keys.touch!(id, at) : undefined,
+    onError,
+  });
+  const wake = createWakeCoordinator({ backend, pollMs: opts.wakePollMs, onWake: (t) => metrics.wake(t.name), onError });
+  const dispatcher = new Agent({
+    connect: { timeout: timeouts.connectMs },
+    keepAliveTimeout: 30_000,
+    headersTimeout: timeouts.headersMs,
+    bodyTimeout: timeouts.bodyIdleMs,
+  });
+  let tlsOn = false;
+  const tunnels = new Set<Duplex>();
+
+  type Admitted = { ok: true; target: RouteTarget; path: string } | { ok: false; status: number; code: string; message: string; headers?: Record<string, string>; html?: string };
+
+  /** Everything before forwarding, shared by HTTP requests and upgrades. */
+  async function admit(req: IncomingMessage, conn: ServerResponse | Duplex, allowHtml: boolean): Promise<Admitted> {
+    const route = parseRoute(req.url ?? '/', req.headers.host, domain);
+    if (!route) return { ok: false, status: 404, code: 'not_found', message: 'No deployment here: use /d/<deployment>/…' };
+    const check = await checkKey(extractKey(req.headers), (p) => backend.keys.findByPrefix(p), Date.now());
+    if (!check.ok) return { ok: false, status: 401, code: check.code, message: check.message, headers: WWW_AUTHENTICATE };
+    let target = await backend.resolve(route.name);
+    if (!target || target.status === 'destroyed') {
+      // A scoped key learns nothing about other names.
+      return check.key.deploymentId === null
+        ? { ok: false, status: 404, code: 'deployment_not_found', message: `No deployment named ${route.name}` }
+        : { ok: false, status: 403, code: 'forbidden', message: `This key does not open ${route.name}` };
+    }
+    if (!keyAllows(check.key, target.deploymentId)) {
+      return { ok: false, status: 403, code: 'forbidden', message: `This key does not open ${route.name}` };
+    }
+    if (limiter) {
+      const wait = limiter.take(check.key.id);
+      if (wait > 0) return { ok: false, status: 429, code: 'rate_limited', message: 'Too many requests for this key', headers: { 'retry-after': String(wait) } };
+    }
+    activity.touch(target.deploymentId);
+    activity.keyUsed(check.key.id);
+    if (target.status !== 'ready' || !target.upstreamUrl) {
+      if (target.status === 'failed') return { ok: false, status: 502, code: 'deployment_failed', message: `${route.name} has failed` };
+      if (!isWakeable(target.status)) {
+        return { ok: false, status: 503, code: 'unavailable', message: `${route.name} is ${target.status}`, headers: { 'retry-after': String(retryTimeout) } };
+      }
+      const needsStart = target.status === 'stopped' || target.status === 'stopping';
+      if (needsStart && !target.wakeOnRequest) {
+        return { ok: false, status: 503, code: 'stopped', message: `${route.name} is stopped; start it with: aloft start ${route.name}`, headers: { 'retry-after': String(retryTimeout) } };
+      }
+      if (allowHtml && acceptsHtml(req)) {
+        wake.kick(target);
+        return { ok: false, status: 503, code: 'starting', message: `${route.name} is starting`, headers: { 'retry-after': String(retryPage) }, html: startingPage(route.name, retryPage) };
+      }
+      // Only held requests pay for an AbortController (its DOMException is costly on the hot path).
+      const ac = new AbortController();
+      conn.once('close', () => ac.abort());
+      const r = await wake.wait(target, ac.signal);
+      if (!r.ok) {
+        if (r.reason === 'gone') return { ok: false, status: 404, code: 'deployment_not_found', message: r.message };
+        return { ok: false, status: 503, code: r.reason === 'timeout' ? 'starting' : 'wake_failed', message: r.message, headers: { 'retry-after': String(retryTimeout) } };
+      }
+      target = r.target;
+    }
+    return { ok: true, target, path: route.path };
+  }
+
+  async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const t0 = performance.now();
+    if (req.url === '/_aloft/health') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+      return;
+    }
+    let label = NO_DEPLOYMENT;
+    const sock = req.socket;
+    const in0 = sock.bytesRead;
+    const out0 = sock.bytesWritten;
+    res.once('close', () => {
+      metrics.request(label, res.statusCode, (performance.now() - t0) / 1000);
+      metrics.bytes(label, 'in', sock.bytesRead - in0);
+      metrics.bytes(label, 'out', sock.bytesWritten - out0);
+    });
+    try {
+      const len = req.headers['content-length'];
+      if (len !== undefined && Number(len) > maxBodyBytes) {
+        return sendError(res, 413, 'body_too_large', `The request body exceeds ${maxBodyBytes} bytes`, { connection: 'close' });
+      }
+      const a = await admit(req, res, true);
+      if (!a.ok) {
+        if (res.destroyed) return;
+        if (a.html) {
+          res.writeHead(a.status, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', ...a.headers });
+          res.end(a.html);
+          return;
+        }
+        return sendError(res, a.status, a.code, a.message, a.headers);
+      }
+      if (res.destroyed) return;
+      label = a.target.name;
+      const id = a.target.deploymentId;
+      const end = activity.open(id);
+      metrics.streamOpened(label);
+      try {
+        await forward(req, res, a.target, a.path, { dispatcher, secretHeader, maxBodyBytes, timeouts, tls: tlsOn });
+      } finally {
+        end();
+        metrics.streamClosed(label);
+      }
+    } catch (err) {
+      onError(err);
+      sendError(res, 500, 'internal', 'The gateway failed to handle this request');
+    }
+  }
+
+  async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const t0 = performance.now();
+    socket.on('error', () => socket.destroy());
+    // Upgraded sockets leave the server's books: close() must find them here.
+    tunnels.add(socket);
+    socket.once('close', () => tunnels.delete(socket));
+    let label = NO_DEPLOYMENT;
+    let status = 0;
+    try {
+      const a = await admit(req, socket, false);
+      if (!a.ok) {
+        status = a.status;
+        return sendSocketError(socket, a.status, a.code, a.message, a.headers);
+      }
+      label = a.target.name;
+      const end = activity.open(a.target.deploymentId);
+      metrics.streamOpened(label);
+      try {
+        status = await forwardUpgrade(req, socket, head, a.target, a.path, { secretHeader, connectMs: timeouts.connectMs, tls: tlsOn });
+      } finally {
+        end();
+        metrics.streamClosed(label);
+      }
+    } catch (err) {
+      onError(err);
+      status = 500;
+      sendSocketError(socket, 500, 'internal', 'The gateway failed to handle this request');
+    } finally {
+      metrics.request(label, status, (performance.now() - t0) / 1000);
+    }
+  }
+
+  const serverOptions: http.ServerOptions = {
+    headersTimeout: opts.timeouts?.clientHeadersMs ?? 30_000,
+    requestTimeout: opts.timeouts?.clientRequestMs ?? 600_000,
+    keepAliveTimeout: opts.timeouts?.clientKeepAliveMs ?? 60_000,
+    noDelay: true,
+  };
+  let server: http.Server = http.createServer(serverOptions);
+
+  const gateway: Gateway = {
+    activity,
+    metrics,
+    wake,
+    get server() {
+      return server;
+    },
+    async listen() {
+      if (opts.tls) {
+        const m = await loadTls(opts.tls);
+        server = https.createServer({ ...serverOptions, cert: m.cert, key: m.key });
+        tlsOn = true;
+      }
+      server.on('request', (req, res) => void onRequest(req, res));
+      server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
+      server.on('clientError', (_err, socket) => {
+        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+        else socket.destroy();
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(opts.port ?? DEFAULT_GATEWAY_PORT, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      const addr = server.address() as AddressInfo;
+      const h = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+      return { url: `${tlsOn ? 'https' : 'http'}://${h}:${addr.port}` };
+    },
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+        for (const s of tunnels) s.destroy();
+      });
+      await activity.close();
+      await dispatcher.close().catch(() => dispatcher.destroy());
+    },
+  };
+  return gateway;
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,101 @@
+/**
+ * Binds the gateway's small contract (src/gateway/types.ts) to the store and the engine.
+ * Lives in server/, the composition root, so the gateway itself imports neither.
+ *
+ * resolve() is on every request: a ready deployment's target (with its decrypted upstream
+ * secret) is kept for `cacheMs` (default 500 ms); any other status is read fresh, so
+ * wake-on-request polling sees the engine's progress at once.
+ */
+import type { Kysely } from 'kysely';
+import type { Engine } from '../engine/engine.js';
+import { lifecycleOf } from '../engine/workload.js';
+import type { SecretBox } from '../lib/secret-box.js';
+import type { GatewayBackend, RouteTarget } from '../gateway/types.js';
+import type { Spec } from '../spec/schema.js';
+import { findKeyByPrefix, touchKey } from '../store/keys.js';
+import type { DB, Deployment } from '../store/types.js';
+
+export interface StoreBackendDeps {
+  db: Kysely<DB>;
+  engine: Pick<Engine, 'requestStart'>;
+  secrets: SecretBox;
+  cacheMs?: number;
+  now?: () => number;
+}
+
+export function createStoreGatewayBackend(deps: StoreBackendDeps): GatewayBackend {
+  const { db } = deps;
+  const cacheMs = deps.cacheMs ?? 500;
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, { at: number; target: RouteTarget }>();
+
+  function toTarget(d: Deployment): RouteTarget | null {
+    const spec = JSON.parse(d.spec_json) as Spec;
+    // access.gateway: false keeps a deployment off the gateway entirely.
+    if (spec.access?.gateway === false) return null;
+    const policy = lifecycleOf(spec);
+    let secret: string | null = null;
+    if (d.upstream_secret) {
+      try {
+        secret = deps.secrets.open(d.upstream_secret);
+      } catch {
+        secret = null;
+      }
+    }
+    return {
+      deploymentId: d.id,
+      name: d.name,
+      status: d.status,
+      upstreamUrl: d.endpoint,
+      upstreamSecret: secret,
+      wakeOnRequest: policy.wakeOnRequest,
+      wakeTimeoutMs: policy.wakeTimeoutMs,
+    };
+  }
+
+  return {
+    async resolve(name) {
+      const hit = cache.get(name);
+      if (hit && now() - hit.at < cacheMs) return hit.target;
+      const d = await db
+        .selectFrom('deployments')
+        .selectAll()
+        .where('name', '=', name)
+        .where('status', 'not in', ['destroyed', 'failed'])
+        .executeTakeFirst();
+      const target = d ? toTarget(d) : null;
+      if (target && target.status === 'ready') {
+        if (cache.size > 10_000) cache.clear();
+        cache.set(name, { at: now(), target });
+      } else cache.delete(name);
+      return target;
+    },
+    async requestWake(deploymentId) {
+      const d = await db.selectFrom('deployments').select(['name', 'status']).where('id', '=', deploymentId).executeTakeFirst();
+      if (!d) return;
+      for (const [name, c] of cache) if (c.target.deploymentId === deploymentId) cache.delete(name);
+      await deps.engine.requestStart(d.name, 'a request arrived through the gateway');
+    },
+    async recordActivity(batch) {
+      if (batch.size === 0) return;
+      await db.transaction().execute(async (tx) => {
+        for (const [id, at] of batch) {
+          await tx
+            .updateTable('deployments')
+            .set({ last_activity_at: at })
+            .where('id', '=', id)
+            .where((eb) => eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<', at)]))
+            .execute();
+        }
+      });
+    },
+    keys: {
+      async findByPrefix(prefix) {
+        const k = await findKeyByPrefix(db, prefix);
+        if (!k) return null;
+        return { id: k.id, prefix: k.prefix, hash: k.hash, deploymentId: k.deployment_id, expiresAt: k.expires_at, revokedAt: k.revoked_at };
+      },
+      touch: (id, at) => touchKey(db, id, at),
+    },
+  };
+}
