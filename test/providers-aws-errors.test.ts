@@ -52,6 +52,7 @@ describe('aws error mapping over the wire', () => {
     ['UnauthorizedOperation', 403, AuthError],
     ['VcpuLimitExceeded', 400, QuotaError],
     ['InternalError', 500, TransientError],
+    ['InvalidGroup.NotFound', 400, TransientError], // the group vanished mid-launch: retry makes it again
   ];
   for (const [code, status, Type] of cases) {
     test(`RunInstances ${code} → ${Type.name}, and the security group it made is gone`, async () => {

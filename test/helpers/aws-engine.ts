@@ -84,7 +84,9 @@ export async function startAwsEngine(opts: { dbUrl: string; doubleUrl: string; o
     workerId: `e2e-${process.pid}-${randomBytes(3).toString('hex')}`,
     handlers: engine.handlers,
     concurrency: 4,
-    leaseMs: 1000,
+    // Long enough that a loaded machine renews in time (a lapsed lease runs a job twice), short
+    // enough that the SIGKILL test's restarted worker reclaims the job soon.
+    leaseMs: 4000,
     pollMs: 50,
   });
   ctx.nudge = () => worker.nudge();

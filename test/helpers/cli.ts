@@ -55,6 +55,14 @@ export function sandbox(t: TestContext, opts: { postgres?: boolean } = {}): Sand
     ALOFT_STOP_GRACE_MS: '3000',
     ALOFT_LOG_LEVEL: process.env.ALOFT_TEST_LOG_LEVEL ?? 'warn',
   };
+  // No real cloud from a test: a developer's AWS credentials (or an instance role) would make
+  // the sandboxed server load the AWS provider and its reconciler act on the real account.
+  for (const k of Object.keys(env)) if (/^AWS_/.test(k)) delete env[k];
+  Object.assign(env, {
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: join(home, 'no-aws-config'),
+    AWS_SHARED_CREDENTIALS_FILE: join(home, 'no-aws-credentials'),
+  });
   let schema: string | undefined;
   if (opts.postgres) {
     schema = `cli_${randomBytes(5).toString('hex')}`;

@@ -15,7 +15,7 @@
  * docs/providers.md); `destroy` is idempotent and may be called until then.
  */
 import { type _InstanceType, GetConsoleOutputCommand, DescribeAccountAttributesCommand, RunInstancesCommand, StartInstancesCommand, StopInstancesCommand, TerminateInstancesCommand, DescribeVolumesCommand } from '@aws-sdk/client-ec2';
-import { InvalidRequestError, isProviderError } from '../errors.js';
+import { InvalidRequestError, isProviderError, TransientError } from '../errors.js';
 import {
   aloftTags,
   TAG_DEPLOYMENT,
@@ -167,6 +167,10 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
       } catch (err) {
         // No instance holds the group (none was found, none was made): it must not outlive this call.
         await deleteSecurityGroup(clients, region, sg.groupId, { attempts: 1 }).catch(() => undefined);
+        // The group ensured a moment ago vanished (a concurrent cleanup): the next attempt makes it again.
+        if (isProviderError(err) && err.providerCode === 'InvalidGroup.NotFound') {
+          throw new TransientError(`aws: security group ${sg.groupId} disappeared during launch; retry`, { providerCode: err.providerCode, cause: err });
+        }
         throw err;
       }
     },
