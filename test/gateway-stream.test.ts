@@ -169,3 +169,29 @@ test('metrics count requests by deployment and status, bytes and latency', async
   assert.match(text, /aloft_gateway_bytes_total\{deployment="llm",direction="out"\} [1-9]/);
   assert.match(text, /aloft_gateway_open_streams\{deployment="llm"\} 0/);
 });
+
+test('SSE: response headers reach the client before the first event (a model still loading)', async (t) => {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const up = await startUpstream(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    void released.then(() => res.end('data: late\n\n'));
+  });
+  const { url, backend } = await startGateway(t);
+  backend.put({ name: 'llm', upstreamUrl: up.url });
+  const { key } = backend.addKey();
+  const body = await new Promise<string>((resolve, reject) => {
+    http
+      .get(`${url}/d/llm/api/generate`, { headers: { 'x-aloft-key': key }, agent: false }, (res) => {
+        assert.equal(res.headers['content-type'], 'text/event-stream');
+        // Only now may the machine send its first event.
+        release();
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve(b));
+      })
+      .on('error', reject);
+  });
+  assert.equal(body, 'data: late\n\n');
+});

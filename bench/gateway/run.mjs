@@ -22,7 +22,7 @@ const root = join(here, '..', '..');
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
-const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 2);
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 10);
 const secret = randomBytes(24).toString('base64url');
 const children = [];
 const tmp = mkdtempSync(join(os.tmpdir(), 'aloft-bench-gw-'));
@@ -100,8 +100,12 @@ async function cannon(url, headers) {
   await autocannon({ url, headers, connections: CONNECTIONS, duration: 2 });
   const r = await autocannon({ url, headers, connections: CONNECTIONS, duration: DURATION });
   const bad = r.non2xx + r.errors + r.timeouts;
-  if (bad > 0) throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts`);
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytesPerSec: r.throughput.average, total: r.requests.total };
+  // A refused key or a broken proxy shows here; a handful of socket errors when autocannon
+  // stops mid-stream does not invalidate a run of tens of thousands.
+  if (r.non2xx > 0 || bad > Math.max(5, r.requests.total * 0.001)) {
+    throw new Error(`${url}: ${r.non2xx} non-2xx, ${r.errors} errors, ${r.timeouts} timeouts of ${r.requests.total}`);
+  }
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bytesPerSec: r.throughput.average, total: r.requests.total, errors: bad };
 }
 
 async function main() {
@@ -142,7 +146,7 @@ function report(results) {
   const rows = [];
   for (const [s, byTarget] of Object.entries(results)) {
     for (const [name, r] of Object.entries(byTarget)) {
-      rows.push(`| ${s} | ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.bytesPerSec / 1e6).toFixed(1)} |`);
+      rows.push(`| ${s} | ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${(r.bytesPerSec / 1e6).toFixed(1)} | ${r.errors} |`);
     }
   }
   const j = results['/json'];
@@ -161,11 +165,11 @@ function report(results) {
 
 Measured by \`node bench/gateway/run.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, Node ${process.version}, ${nginxVersion.replace('nginx version: ', '')} (1 worker).
 autocannon, ${CONNECTIONS} connections, ${DURATION} s per cell after a 2 s warm-up, best of ${ROUNDS} round(s); loopback; upstream, gateway, nginx and autocannon share the machine.
-\`/json\`: 1 KB JSON; \`/sse\`: 64 SSE chunks, one every ${PACE_MS} ms (a fast token stream); \`/sse-burst\`: the 64 chunks at once.
+\`/json\`: 1 KB JSON; \`/sse\`: 64 SSE chunks, one every ${PACE_MS} ms (100 tokens/s at the default 10 ms: a fast LLM); \`/sse-burst\`: the 64 chunks at once.
 Latency in ms (time to the last byte).
 
-| path | target | req/s | p50 | p99 | MB/s |
-|---|---|---|---|---|---|
+| path | target | req/s | p50 | p99 | MB/s | errors |
+|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 ${checks.map((c) => `- ${c}`).join('\n')}
