@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
 import { json, request, startGateway, startUpstream, until } from './gateway-helpers.js';
 
 test('SSE: the first event reaches the client before the machine ends the answer', async (t) => {
@@ -194,4 +196,19 @@ test('SSE: response headers reach the client before the first event (a model sti
       .on('error', reject);
   });
   assert.equal(body, 'data: late\n\n');
+});
+
+test('a client that never finishes its headers is cut off (slowloris)', async (t) => {
+  const { url } = await startGateway(t, { timeouts: { clientHeadersMs: 400 } });
+  const { port } = new URL(url);
+  const sock = net.connect(Number(port), '127.0.0.1');
+  t.after(() => sock.destroy());
+  await once(sock, 'connect');
+  sock.write('GET /d/llm/ HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+  const started = Date.now();
+  let answer = '';
+  sock.on('data', (d) => (answer += d));
+  await once(sock, 'close');
+  assert.ok(Date.now() - started < 10_000);
+  assert.match(answer, /^HTTP\/1\.1 408/);
 });
