@@ -26,6 +26,8 @@ export interface Offer {
   spotPricePerHour?: number | null;
   /** USD per GB-month of block storage in this region. */
   diskPricePerGbMonth?: number;
+  /** USD per GB of internet egress (list price of the first paid tier). */
+  egressPricePerGb?: number;
 }
 
 export interface PlannedOffer extends Offer {
@@ -38,9 +40,17 @@ export interface PlannedOffer extends Offer {
 export interface ExcludedOffer {
   offer: Offer;
   reason: string;
+  /** The spec key whose check excluded it: resources.gpu, placement.regions, model, ... */
+  constraint?: string;
 }
 
 export interface Plan {
   offers: PlannedOffer[];
   excluded: ExcludedOffer[];
+  /** Disk size the estimates assume, GB. */
+  diskGb?: number;
+  /** For kind ollama: the VRAM (or, CPU-only, memory) the model needs, GB. */
+  vramNeedGb?: number;
+  /** Things the planner could not check (e.g. an unsizeable model with an explicit gpu). */
+  warnings?: string[];
 }

@@ -8,7 +8,12 @@ import { CliError, EXIT_RUNTIME, EXIT_USAGE } from './errors.js';
 import { register as lifecycle } from './commands/lifecycle.js';
 import { register as status } from './commands/status.js';
 import { register as server } from './commands/server.js';
+import { register as offers } from './commands/offers.js';
+import { register as plan } from './commands/plan.js';
+import { register as models } from './commands/models.js';
+import { register as catalog } from './commands/catalog.js';
 import { register as keys } from './commands/keys.js';
+import { register as bootstrap } from './commands/bootstrap.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -22,7 +27,12 @@ export async function main(argv: string[]): Promise<void> {
   lifecycle(program);
   status(program);
   server(program, VERSION);
+  offers(program);
+  plan(program);
+  models(program);
+  catalog(program);
   keys(program);
+  bootstrap(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

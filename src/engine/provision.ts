@@ -10,7 +10,7 @@ import type { Job } from '../queue/queue.js';
 import { PermanentJobError } from '../queue/worker.js';
 import { appendEvent } from '../store/events.js';
 import { getDeployment, updateDeployment } from '../store/deployments.js';
-import { insertMachineIntent, updateMachine } from '../store/machines.js';
+import { insertMachineIntent, liveMachines, updateMachine } from '../store/machines.js';
 import type { Deployment } from '../store/types.js';
 import { CapacityError, isProviderError } from '../providers/errors.js';
 import { aloftTags, type Machine } from '../providers/types.js';
@@ -108,10 +108,18 @@ async function createWithFailover(
 ): Promise<Created> {
   const w = workloadOf(spec, dep.base_dir);
   const failures: string[] = [];
-  for (let i = 0; i < offers.length; i++) {
+  // A retried step resumes where the last try got to: a machine already created is
+  // returned, and an intent left by a crash is retried on the same offer (same key), so
+  // no earlier offer is tried again and no second machine appears.
+  const prefix = `${dep.id}-g${dep.generation}-o`;
+  const mine = (await liveMachines(ctx.store.db, dep.id)).filter((r) => r.idempotency_key.startsWith(prefix));
+  const made = mine.find((r) => r.state === 'created' && r.provider_id);
+  if (made) return { machineId: made.id, offerIndex: Number(made.idempotency_key.slice(prefix.length)), providerId: made.provider_id!, endpoint: made.endpoint };
+  const resumeAt = Math.max(0, ...mine.map((r) => Number(r.idempotency_key.slice(prefix.length))));
+  for (let i = resumeAt; i < offers.length; i++) {
     const offer = offers[i]!;
     const provider = providerFor(ctx, offer.provider);
-    const key = `${dep.id}-g${dep.generation}-o${i}`;
+    const key = `${prefix}${i}`;
     const row = await insertMachineIntent(ctx.store.db, {
       id: newId('m'),
       deployment_id: dep.id,

@@ -21,6 +21,8 @@ import type { Spec } from '../spec/schema.js';
 
 export const TAG_MANAGED = 'aloft-managed';
 export const TAG_DEPLOYMENT = 'aloft-deployment';
+/** On a volume: `true` keeps it when its deployment's machine is destroyed. */
+export const TAG_KEEP = 'aloft-keep';
 
 export type MachineState = 'pending' | 'running' | 'stopping' | 'stopped' | 'terminated' | 'unknown';
 
@@ -158,6 +160,30 @@ export interface OffersCapable {
   liveOffers(filter?: { region?: string }): Promise<OfferRef[]>;
 }
 
+/** Something a deployment left in the cloud that `destroy` has not (yet) removed. */
+export interface Leftover {
+  kind: 'machine' | 'firewall' | 'volume' | 'address' | 'other';
+  id: string;
+  region?: string;
+  /** The cloud's own word for it (EC2 state, volume status). */
+  state?: string;
+}
+export interface LeftoversCapable {
+  /**
+   * What still exists in the cloud for this deployment, found by tag: machines not yet fully
+   * gone, firewalls/security groups, volumes not tagged `aloft-keep=true`. Snapshots and kept
+   * volumes are not leftovers. Empty means the deployment is fully removed; until then the
+   * engine (or the reconciler) calls `destroy` again — it is safe to repeat.
+   */
+  leftovers(deploymentId: string): Promise<Leftover[]>;
+  /**
+   * Removes what it can of the deployment's leftovers now, without waiting (terminates its
+   * machines, deletes unused firewalls and unkept detached volumes), and returns what remains.
+   * Works even when the machine record is long gone; call until it returns [].
+   */
+  removeLeftovers(deploymentId: string): Promise<Leftover[]>;
+}
+
 const has = (p: object, ...names: string[]) => names.every((n) => typeof (p as Record<string, unknown>)[n] === 'function');
 export const canStartStop = (p: Provider): p is Provider & StartStopCapable => has(p, 'start', 'stop');
 export const canFirewall = (p: Provider): p is Provider & FirewallCapable => has(p, 'setFirewall');
@@ -166,6 +192,7 @@ export const canVolumes = (p: Provider): p is Provider & VolumesCapable =>
 export const canSnapshots = (p: Provider): p is Provider & SnapshotsCapable =>
   has(p, 'createSnapshot', 'listSnapshots', 'deleteSnapshot');
 export const canLogs = (p: Provider): p is Provider & LogsCapable => has(p, 'logs');
+export const canLeftovers = (p: Provider): p is Provider & LeftoversCapable => has(p, 'leftovers', 'removeLeftovers');
 export const canOffers = (p: Provider): p is Provider & OffersCapable => has(p, 'liveOffers');
 
 /** The standard tags for a deployment's resources. */

@@ -1,15 +1,20 @@
 /**
- * Binds the engine's `plan` to the catalog's optimizer. The local provider's single
- * offer (this host, price 0) is used when the spec allows local placement.
+ * Binds the engine's `plan` to the catalog's optimizer, over the providers this server
+ * has configured (local always; clouds with credentials). A plan that comes out empty
+ * is bad input: its one-line reason says which constraint emptied it.
  */
 import type { PlannedOffer } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
+import { PlanError, planSpec } from '../catalog/plan.js';
+import { EngineError } from '../engine/engine.js';
 
 export async function planOffers(spec: Spec, configured: Set<string>): Promise<PlannedOffer[]> {
-  const wanted = spec.placement?.providers;
-  const out: PlannedOffer[] = [];
-  if ((!wanted || wanted.includes('local')) && configured.has('local')) {
-    out.push({ provider: 'local', region: 'local', instanceType: 'local', gpu: null, vcpus: 0, memoryGb: 0, arch: 'x86_64', pricePerHour: 0, spot: false, hourlyUsd: 0, monthlyUsd: 0 });
+  try {
+    const plan = planSpec(spec, { providers: [...configured] });
+    if (plan.offers.length === 0) throw new EngineError('no_offer', 400, `no offer fits ${spec.name}`);
+    return plan.offers;
+  } catch (err) {
+    if (err instanceof PlanError) throw new EngineError('no_offer', 400, err.message);
+    throw err;
   }
-  return out;
 }

@@ -1,0 +1,286 @@
+/**
+ * The Exoscale provider (API v2, plain fetch). One provider per zone.
+ *
+ * create: look up by labels (aloft-managed, aloft-deployment, aloft-idempotency) and
+ * return what exists; else ensure the per-deployment security group (only the request's
+ * port, none behind Tailscale), look up instance type and template by name, POST
+ * /instance and wait for its operation. A failed create removes what it made, unless
+ * the instance operation is merely still pending (a retry will find the instance).
+ * destroy: delete the instance, wait, then its security group and its volumes not
+ * labelled aloft-keep=true; a machine already gone is success.
+ */
+import { gzipSync } from 'node:zlib';
+import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, ThrottledError, TransientError, isProviderError } from '../errors.js';
+import {
+  TAG_DEPLOYMENT,
+  TAG_MANAGED,
+  type CheckResult,
+  type CreateOptions,
+  type CreateRequest,
+  type FirewallCapable,
+  type FirewallRule,
+  type ListFilter,
+  type Machine,
+  type MachineRef,
+  type OfferRef,
+  type OffersCapable,
+  type Provider,
+  type SnapshotsCapable,
+  type StartStopCapable,
+  type VolumesCapable,
+} from '../types.js';
+import { usableIn, toOfferRef } from './catalog.js';
+import { createExoscaleClient, type ExoscaleClient, type ExoscaleClientOptions } from './client.js';
+import { LABEL_IDEMPOTENCY, LABEL_KEEP, LABEL_PORT, PROVIDER_NAME, instanceName, instanceTypeName, isAloftManaged, toMachine } from './machine.js';
+import { defaultRules, deleteSecurityGroup, ensureSecurityGroup, findSecurityGroup, setRules } from './security-groups.js';
+import * as storage from './storage.js';
+import type { ExoInstance, ExoInstanceType, ExoQuota, ExoTemplate } from './wire.js';
+
+export const DEFAULT_TEMPLATE = 'Linux Ubuntu 24.04 LTS 64-bit';
+export const DEFAULT_ZONE = 'ch-gva-2';
+const USER_DATA_MAX = 32768;
+
+export interface ExoscaleProviderOptions extends ExoscaleClientOptions {
+  /** Template (image) name. Default: Ubuntu 24.04 LTS. */
+  template?: string;
+}
+
+export type ExoscaleProvider = Provider &
+  StartStopCapable &
+  FirewallCapable &
+  VolumesCapable &
+  SnapshotsCapable &
+  OffersCapable & {
+    /**
+     * Removes a deployment's security group and volumes (not aloft-keep) when no instance of
+     * it is left: for a destroy that was interrupted after the instance went, since a
+     * destroy of a missing instance cannot tell whose group it was.
+     */
+    cleanupDeployment(deploymentId: string): Promise<void>;
+  };
+
+/** Base64 user-data within Exoscale's 32 KiB limit, gzipped when needed (cloud-init reads both). */
+export function encodeUserData(userData: string): string {
+  const plain = Buffer.from(userData, 'utf8').toString('base64');
+  if (plain.length <= USER_DATA_MAX) return plain;
+  const zipped = gzipSync(Buffer.from(userData, 'utf8'), { level: 9 }).toString('base64');
+  if (zipped.length <= USER_DATA_MAX) return zipped;
+  throw new InvalidRequestError(`user-data is ${zipped.length} bytes base64 even gzipped; Exoscale accepts ${USER_DATA_MAX}`);
+}
+
+export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleProvider {
+  const c: ExoscaleClient = createExoscaleClient(opts);
+  const zone = opts.zone;
+  const templateName = opts.template ?? DEFAULT_TEMPLATE;
+  let typesCache: ExoInstanceType[] | undefined;
+
+  async function instanceTypes(): Promise<ExoInstanceType[]> {
+    if (!typesCache) typesCache = (await c.request<{ 'instance-types'?: ExoInstanceType[] }>('GET', '/instance-type'))['instance-types'] ?? [];
+    return typesCache;
+  }
+  const typeNameById = (id: string) => instanceTypeName(typesCache?.find((t) => t.id === id));
+  const machine = (i: ExoInstance) => toMachine(i, zone, typeNameById);
+
+  async function listInstances(): Promise<ExoInstance[]> {
+    return (await c.request<{ instances?: ExoInstance[] }>('GET', '/instance')).instances ?? [];
+  }
+  async function getInstance(id: string): Promise<ExoInstance> {
+    return c.request<ExoInstance>('GET', `/instance/${encodeURIComponent(id)}`);
+  }
+
+  async function findInstanceType(name: string): Promise<ExoInstanceType> {
+    const types = await instanceTypes();
+    const t = types.find((x) => instanceTypeName(x)?.toLowerCase() === name.toLowerCase() || x.id === name);
+    if (!t) throw new InvalidRequestError(`Exoscale has no instance type ${name}`);
+    if (t.authorized === false) throw new QuotaError(`Exoscale instance type ${name} needs authorisation on this account`, { providerCode: 'unauthorized-type' });
+    if (!usableIn(t, zone)) throw new CapacityError(`Exoscale instance type ${name} is not offered in ${zone}`, { providerCode: 'type-not-in-zone' });
+    return t;
+  }
+
+  async function findTemplate(name: string): Promise<ExoTemplate> {
+    for (const visibility of ['public', 'private'] as const) {
+      const res = await c.request<{ templates?: ExoTemplate[] }>('GET', '/template', { query: { visibility } });
+      const hits = (res.templates ?? []).filter((t) => t.name === name);
+      if (hits.length > 0) return hits[hits.length - 1];
+    }
+    throw new InvalidRequestError(`Exoscale has no template named "${name}" in ${zone}`);
+  }
+
+  async function findCreated(deploymentId: string, key: string): Promise<ExoInstance | undefined> {
+    return (await listInstances()).find(
+      (i) => isAloftManaged(i.labels, deploymentId) && i.labels?.[LABEL_IDEMPOTENCY] === key && i.state !== 'destroyed' && i.state !== 'destroying',
+    );
+  }
+
+  /** Best effort: whatever a failed create left behind. The original error is what matters. */
+  async function cleanupFailedCreate(deploymentId: string, key: string, sgId: string | undefined): Promise<void> {
+    try {
+      const inst = await findCreated(deploymentId, key);
+      if (inst) await c.mutate('DELETE', `/instance/${inst.id}`);
+      if (sgId) await deleteSecurityGroup(c, sgId);
+    } catch {
+      /* the engine's reconciler finds what is left by its labels */
+    }
+  }
+
+  async function create(req: CreateRequest, { idempotencyKey }: CreateOptions): Promise<Machine> {
+    if (req.offer.region && req.offer.region !== zone) {
+      throw new InvalidRequestError(`Exoscale provider for zone ${zone} got an offer in ${req.offer.region}`);
+    }
+    const existing = await findCreated(req.deploymentId, idempotencyKey);
+    if (existing) return machine(existing);
+    const [type, template] = [await findInstanceType(req.offer.instanceType), await findTemplate(templateName)];
+    const userData = req.userData ? encodeUserData(req.userData) : undefined;
+    let sgId: string | undefined;
+    let instanceId: string;
+    try {
+      const sg = await ensureSecurityGroup(c, req.deploymentId);
+      sgId = sg.id;
+      await setRules(c, sg.id, defaultRules(req.port, !!req.spec.access?.tailscale));
+      const labels = {
+        ...req.tags,
+        [TAG_MANAGED]: 'true',
+        [TAG_DEPLOYMENT]: req.deploymentId,
+        [LABEL_IDEMPOTENCY]: idempotencyKey,
+        [LABEL_PORT]: String(req.port),
+      };
+      const id = await c.mutate('POST', '/instance', {
+        body: {
+          name: instanceName(req.name, req.deploymentId),
+          'instance-type': { id: type.id },
+          template: { id: template.id },
+          'disk-size': Math.max(10, Math.ceil(req.diskGb ?? req.spec.resources?.disk ?? 50)),
+          ...(userData ? { 'user-data': userData } : {}),
+          labels,
+          'security-groups': [{ id: sg.id }],
+          'public-ip-assignment': 'inet4',
+        },
+      });
+      if (!id) throw new TransientError('Exoscale: instance operation returned no reference');
+      instanceId = id;
+    } catch (err) {
+      // Still pending: the instance exists and a retry with the same key returns it.
+      if (!(isProviderError(err) && err.providerCode === 'operation-pending')) await cleanupFailedCreate(req.deploymentId, idempotencyKey, sgId);
+      throw err;
+    }
+    // The instance exists now: a failed read must not undo it (a retry finds it by label).
+    return machine(await getWithRetry(instanceId));
+  }
+
+  /** GET an instance, riding out a few throttled or transient answers. */
+  async function getWithRetry(id: string, attempts = 5): Promise<ExoInstance> {
+    for (let i = 1; ; i++) {
+      try {
+        return await getInstance(id);
+      } catch (err) {
+        if (i >= attempts || !(isProviderError(err) && err.retryable)) throw err;
+        const wait = err instanceof ThrottledError && err.retryAfterMs !== undefined ? err.retryAfterMs : 200 * i;
+        await new Promise((r) => setTimeout(r, Math.min(wait, 5000)));
+      }
+    }
+  }
+
+  async function destroy(ref: MachineRef): Promise<void> {
+    let inst: ExoInstance;
+    try {
+      inst = await getInstance(ref.id);
+    } catch (err) {
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+    const deploymentId = inst.labels?.[TAG_DEPLOYMENT];
+    if (inst.state !== 'destroyed') {
+      try {
+        await c.mutate('DELETE', `/instance/${inst.id}`);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    if (!deploymentId || inst.labels?.[TAG_MANAGED] !== 'true') return;
+    await removeDeploymentResources(deploymentId);
+  }
+
+  async function removeDeploymentResources(deploymentId: string): Promise<void> {
+    const sg = await findSecurityGroup(c, deploymentId);
+    if (sg) await deleteSecurityGroup(c, sg.id);
+    for (const v of await storage.listVolumes(c, { deploymentId })) {
+      if (v.tags[LABEL_KEEP] !== 'true') await storage.deleteVolume(c, v.id);
+    }
+  }
+
+  async function cleanupDeployment(deploymentId: string): Promise<void> {
+    const live = (await listInstances()).filter((i) => isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed');
+    if (live.length > 0) return;
+    await removeDeploymentResources(deploymentId);
+  }
+
+  async function check(): Promise<CheckResult> {
+    try {
+      const res = await c.request<{ quotas?: ExoQuota[] }>('GET', '/quota');
+      const quota: Record<string, string> = {};
+      for (const q of res.quotas ?? []) quota[q.resource] = q.limit < 0 ? `${q.usage}/unlimited` : `${q.usage}/${q.limit}`;
+      return { ok: true, message: `Exoscale credentials work (zone ${zone}, ${c.baseUrl})`, quota };
+    } catch (err) {
+      if (err instanceof AuthError) return { ok: false, message: `Exoscale rejected the credentials: ${err.message}` };
+      return { ok: false, message: isProviderError(err) ? err.message : `Exoscale check failed: ${String(err)}` };
+    }
+  }
+
+  async function instanceOf(ref: MachineRef): Promise<ExoInstance> {
+    return getInstance(ref.id);
+  }
+
+  return {
+    name: PROVIDER_NAME,
+    check,
+    create,
+    describe: async (ref) => machine(await instanceOf(ref)),
+    list: async (filter: ListFilter = {}) =>
+      (await listInstances())
+        .filter((i) => isAloftManaged(i.labels, filter.deploymentId))
+        .map(machine)
+        .filter((m) => m.state !== 'terminated'),
+    destroy,
+    cleanupDeployment,
+    start: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:start`, { body: {} })),
+    stop: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:stop`)),
+    setFirewall: async (ref: MachineRef, rules: FirewallRule[]) => {
+      const inst = await instanceOf(ref);
+      const deploymentId = inst.labels?.[TAG_DEPLOYMENT];
+      const sg = deploymentId ? await findSecurityGroup(c, deploymentId) : undefined;
+      if (!sg) throw new NotFoundError(`Exoscale: no Aloft security group for instance ${ref.id}`);
+      await setRules(c, sg.id, rules);
+    },
+    createVolume: (req, o) => storage.createVolume(c, req, o),
+    attachVolume: (volumeId, ref) => storage.attachVolume(c, volumeId, ref.id),
+    detachVolume: (volumeId) => storage.detachVolume(c, volumeId),
+    deleteVolume: (volumeId) => storage.deleteVolume(c, volumeId),
+    listVolumes: (filter) => storage.listVolumes(c, filter),
+    createSnapshot: (sourceId, tags) => storage.createSnapshot(c, sourceId, tags),
+    listSnapshots: (filter) => storage.listSnapshots(c, filter),
+    deleteSnapshot: (id) => storage.deleteSnapshot(c, id),
+    liveOffers: async (filter: { region?: string } = {}): Promise<OfferRef[]> => {
+      if (filter.region && filter.region !== zone) return [];
+      return (await instanceTypes()).filter((t) => usableIn(t, zone)).map((t) => toOfferRef(t, zone));
+    },
+  };
+}
+
+/**
+ * The provider from the environment: EXOSCALE_API_KEY, EXOSCALE_API_SECRET,
+ * EXOSCALE_ZONE (default ch-gva-2), EXOSCALE_API_ENDPOINT (replaces the whole base URL).
+ * Null without credentials.
+ */
+export function fromEnv(env: NodeJS.ProcessEnv = process.env, extra: Partial<ExoscaleProviderOptions> = {}): ExoscaleProvider | null {
+  const key = env.EXOSCALE_API_KEY?.trim();
+  const secret = env.EXOSCALE_API_SECRET?.trim();
+  if (!key || !secret) return null;
+  return createExoscaleProvider({
+    key,
+    secret,
+    zone: env.EXOSCALE_ZONE?.trim() || DEFAULT_ZONE,
+    endpoint: env.EXOSCALE_API_ENDPOINT?.trim() || undefined,
+    template: env.EXOSCALE_TEMPLATE?.trim() || undefined,
+    ...extra,
+  });
+}
