@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import net from 'node:net';
+import { once } from 'node:events';
 import { json, request, startGateway, startUpstream, until } from './gateway-helpers.js';
 
 test('SSE: the first event reaches the client before the machine ends the answer', async (t) => {
@@ -168,4 +170,45 @@ test('metrics count requests by deployment and status, bytes and latency', async
   assert.match(text, /aloft_gateway_request_duration_seconds_count\{deployment="llm"\} 2/);
   assert.match(text, /aloft_gateway_bytes_total\{deployment="llm",direction="out"\} [1-9]/);
   assert.match(text, /aloft_gateway_open_streams\{deployment="llm"\} 0/);
+});
+
+test('SSE: response headers reach the client before the first event (a model still loading)', async (t) => {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  const up = await startUpstream(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.flushHeaders();
+    void released.then(() => res.end('data: late\n\n'));
+  });
+  const { url, backend } = await startGateway(t);
+  backend.put({ name: 'llm', upstreamUrl: up.url });
+  const { key } = backend.addKey();
+  const body = await new Promise<string>((resolve, reject) => {
+    http
+      .get(`${url}/d/llm/api/generate`, { headers: { 'x-aloft-key': key }, agent: false }, (res) => {
+        assert.equal(res.headers['content-type'], 'text/event-stream');
+        // Only now may the machine send its first event.
+        release();
+        let b = '';
+        res.on('data', (c) => (b += c));
+        res.on('end', () => resolve(b));
+      })
+      .on('error', reject);
+  });
+  assert.equal(body, 'data: late\n\n');
+});
+
+test('a client that never finishes its headers is cut off (slowloris)', async (t) => {
+  const { url } = await startGateway(t, { timeouts: { clientHeadersMs: 400 } });
+  const { port } = new URL(url);
+  const sock = net.connect(Number(port), '127.0.0.1');
+  t.after(() => sock.destroy());
+  await once(sock, 'connect');
+  sock.write('GET /d/llm/ HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+  const started = Date.now();
+  let answer = '';
+  sock.on('data', (d) => (answer += d));
+  await once(sock, 'close');
+  assert.ok(Date.now() - started < 10_000);
+  assert.match(answer, /^HTTP\/1\.1 408/);
 });

@@ -4,7 +4,7 @@
  * The prefix is the first PREFIX_LENGTH characters after `aloft_` (72 random bits), so a
  * presented key finds its row by prefix and is then checked by hash in constant time.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StoredKey } from './types.js';
 
@@ -27,14 +27,19 @@ export function generateKey(): GeneratedKey {
 }
 
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key, 'hex');
 }
 
 /** The public prefix of a well-formed key, or null when it cannot be one of ours. */
 export function prefixOf(key: string): string | null {
   if (!key.startsWith(KEY_PREFIX) || key.length !== KEY_PREFIX.length + KEY_BODY_LENGTH) return null;
   const prefix = key.slice(KEY_PREFIX.length, KEY_PREFIX.length + PREFIX_LENGTH);
-  return /^[A-Za-z0-9_-]+$/.test(prefix) ? prefix : null;
+  for (let i = 0; i < prefix.length; i++) {
+    const c = prefix.charCodeAt(i);
+    // base64url: A-Z a-z 0-9 - _
+    if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45 || c === 95)) return null;
+  }
+  return prefix;
 }
 
 /** Accepts `abc…`, `aloft_abc…` or a whole key, as users paste any of them. */
@@ -46,7 +51,7 @@ export function normalizePrefix(input: string): string {
 
 /** Constant-time comparison of the presented key's hash with the stored hash. */
 export function verifyKey(presented: string, stored: Pick<StoredKey, 'hash'>): boolean {
-  const a = createHash('sha256').update(presented).digest();
+  const a = hash('sha256', presented, 'buffer');
   const b = Buffer.from(stored.hash, 'hex');
   return b.length === a.length && timingSafeEqual(a, b);
 }

@@ -223,8 +223,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
     }
   }
 
+  const clientHeadersMs = opts.timeouts?.clientHeadersMs ?? 30_000;
   const serverOptions: http.ServerOptions = {
-    headersTimeout: opts.timeouts?.clientHeadersMs ?? 30_000,
+    headersTimeout: clientHeadersMs,
+    // Node checks these timeouts on this interval (30 s by default): keep it below the timeout.
+    connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(clientHeadersMs / 4))),
     requestTimeout: opts.timeouts?.clientRequestMs ?? 600_000,
     keepAliveTimeout: opts.timeouts?.clientKeepAliveMs ?? 60_000,
     noDelay: true,
@@ -246,9 +249,10 @@ export function createGateway(opts: GatewayOptions): Gateway {
       }
       server.on('request', (req, res) => void onRequest(req, res));
       server.on('upgrade', (req, socket, head) => void onUpgrade(req, socket, head));
-      server.on('clientError', (_err, socket) => {
-        if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
-        else socket.destroy();
+      server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+        if (!socket.writable) return void socket.destroy();
+        const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+        socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
