@@ -19,6 +19,7 @@ import { newId } from '../lib/ids.js';
 import { ensureAdminToken } from './admin-token.js';
 import { removeServerInfo, writeServerInfo } from './server-info.js';
 import { loadProviders } from './providers.js';
+import { secretValuesOf } from '../providers/check-all.js';
 import { planOffers } from './planner.js';
 import { createGateway } from '../gateway/server.js';
 import { createStoreGatewayBackend } from './gateway-backend.js';
@@ -100,6 +101,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     gatewayUrl: () => gatewayUrl,
     plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry])],
     owner: () => env.USER ?? 'local',
+    secretValues: secretValuesOf(env),
+    providerCheckTimeoutMs: Number(env.ALOFT_PROVIDER_CHECK_MS ?? 20_000),
   });
   const host = opts.host ?? env.ALOFT_API_HOST ?? '127.0.0.1';
   const port = opts.port ?? Number(env.ALOFT_API_PORT ?? DEFAULT_API_PORT);
