@@ -263,6 +263,7 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
 
   return {
     name: PROVIDER_NAME,
+    regions: [zone],
     check,
     create,
     describe: async (ref) => machine(await instanceOf(ref)),
