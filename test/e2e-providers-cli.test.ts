@@ -129,7 +129,7 @@ describe('providers through the CLI', { timeout: 300_000 }, () => {
     assert.deepEqual([hz?.configured, hz?.message], [false, 'not configured: set HCLOUD_TOKEN']);
   });
 
-  test('up --provider hetzner ends ready with labels, firewall and user-data; a capacity error fails over; down leaves nothing', async (t) => {
+  test('up --provider hetzner ends ready with labels and firewall; a capacity error fails over; down leaves nothing', async (t) => {
     const s = await cloudSandbox(t);
 
     // Bad input first: unknown and unconfigured providers are refused with exit 2, nothing created.
@@ -175,6 +175,60 @@ describe('providers through the CLI', { timeout: 300_000 }, () => {
     assert.deepEqual(
       { servers: left.servers.length, firewalls: left.firewalls.length, volumes: left.volumes.length, keys: left.keys.length },
       { servers: 0, firewalls: 0, volumes: 0, keys: 0 },
+    );
+  });
+
+  test('up --provider exoscale: ready in the configured zone with its security group; down leaves nothing', async (t) => {
+    const s = await cloudSandbox(t);
+    const up = await s.run(['up', ollamaCpu(s, 'qwen-exo'), '--provider', 'exoscale', '--yes'], { timeoutMs: 120_000 });
+    assert.equal(up.code, 0, up.stderr + up.stdout);
+    assert.match(up.stderr, new RegExp(`qwen-exo: exoscale/${exoscale.zone} standard\\.large`), 'only the zone the provider serves is offered');
+    const id = await deploymentId(s, 'qwen-exo');
+    const mine = [...exoscale.state.instances.values()].filter((i) => i.labels['aloft-deployment'] === id);
+    assert.equal(mine.length, 1, 'exactly one instance');
+    assert.equal(mine[0]!.labels['aloft-managed'], 'true');
+    const sg = [...exoscale.state.securityGroups.values()].find((g) => g.name === `aloft-${id}`);
+    assert.ok(sg, 'its security group');
+    assert.deepEqual(
+      sg.rules.filter((r) => r['flow-direction'] === 'ingress').map((r) => `${r.protocol} ${r['start-port']}-${r['end-port']} ${r.network}`).sort(),
+      [`tcp ${ollamaPort}-${ollamaPort} 0.0.0.0/0`, `tcp ${ollamaPort}-${ollamaPort} ::/0`],
+      'only the workload port is open',
+    );
+
+    const down = await s.run(['down', 'qwen-exo', '--yes'], { timeoutMs: 120_000 });
+    assert.equal(down.code, 0, down.stderr + down.stdout);
+    assert.equal([...exoscale.state.instances.values()].filter((i) => i.labels['aloft-deployment'] === id && i.state !== 'destroyed').length, 0, 'no instance left');
+    assert.equal([...exoscale.state.securityGroups.values()].filter((g) => g.name === `aloft-${id}`).length, 0, 'no security group left');
+    assert.equal([...exoscale.state.volumes.values()].filter((v) => v.labels['aloft-deployment'] === id && v.state !== 'deleted').length, 0, 'no volume left');
+  });
+
+  test('up --provider aws --region us-east-1: a capacity error fails over; down leaves no instance, security group or volume', async (t) => {
+    const s = await cloudSandbox(t);
+    ec2.inject({ kind: 'capacity', action: 'RunInstances', times: 1 });
+    const up = await s.run(['up', ollamaCpu(s, 'qwen-aws'), '--provider', 'aws', '--region', 'us-east-1', '--yes'], { timeoutMs: 120_000 });
+    assert.equal(up.code, 0, up.stderr + up.stdout);
+    assert.match(up.stderr, /qwen-aws: aws\/us-east-1 /);
+    const id = await deploymentId(s, 'qwen-aws');
+    ec2.world.tick();
+    const mine = [...ec2.world.instances.values()].filter((i) => i.tags['aloft-deployment'] === id);
+    assert.equal(mine.length, 1, 'one instance: the refused offer made none');
+    assert.equal(mine[0]!.region, 'us-east-1');
+    assert.equal(mine[0]!.state, 'running');
+    assert.equal(ec2.calls('RunInstances').length >= 2, true, 'the second offer was tried');
+    const groups = [...ec2.world.groups.values()].filter((g) => g.tags['aloft-deployment'] === id);
+    assert.equal(groups.length, 1, 'one security group');
+    assert.deepEqual(groups[0]!.ingress.map((r) => `${r.protocol} ${r.fromPort}-${r.toPort} ${r.cidr}`), [`tcp ${ollamaPort}-${ollamaPort} 0.0.0.0/0`]);
+
+    const down = await s.run(['down', 'qwen-aws', '--yes'], { timeoutMs: 120_000 });
+    assert.equal(down.code, 0, down.stderr + down.stdout);
+    ec2.world.tick();
+    assert.deepEqual(
+      {
+        instances: [...ec2.world.instances.values()].filter((i) => i.tags['aloft-deployment'] === id && i.state !== 'terminated').length,
+        groups: [...ec2.world.groups.values()].filter((g) => g.tags['aloft-deployment'] === id).length,
+        volumes: [...ec2.world.volumes.values()].filter((v) => v.tags['aloft-deployment'] === id).length,
+      },
+      { instances: 0, groups: 0, volumes: 0 },
     );
   });
 });
