@@ -12,6 +12,7 @@ import type { PlannedOffer } from '../catalog/types.js';
 import { tokenMatches } from '../lib/tokens.js';
 import { errorHandler } from './errors.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { providerRoutes } from './routes/providers.js';
 
 export interface ApiDeps {
   engine: Engine;
@@ -26,6 +27,10 @@ export interface ApiDeps {
   /** Extra route plugins (gateway keys, agent callbacks, metrics) registered by the server. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
   logger?: boolean | object;
+  /** Values (credentials from the environment) that no answer may contain. */
+  secretValues?: string[];
+  /** Timeout of each provider's check in GET /v1/providers. */
+  providerCheckTimeoutMs?: number;
 }
 
 const OPEN_PATHS = [/^\/healthz$/, /^\/openapi\.json$/, /^\/v1\/agent\//, /^\/metrics$/];
@@ -56,6 +61,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   app.get('/openapi.json', async () => app.swagger());
   await app.register(async (scope) => deploymentRoutes(scope, deps));
+  await app.register(providerRoutes({ providers: deps.providers, secretValues: deps.secretValues, checkTimeoutMs: deps.providerCheckTimeoutMs }));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -11,7 +11,7 @@ import type { Spec } from '../spec/schema.js';
 import type { EngineContext } from './context.js';
 import { providerFor } from './context.js';
 import { mustGet, oneLine } from './provision.js';
-import { teardown } from './teardown.js';
+import { removeLeftovers, teardown } from './teardown.js';
 import { transition } from './transitions.js';
 import { waitReady } from './wait-ready.js';
 
@@ -69,6 +69,13 @@ export async function destroyJob(ctx: EngineContext, job: Job): Promise<void> {
   if (!(await teardown(ctx, dep))) {
     // The provider is still deleting; the retry asks again (never drop a row early).
     throw Object.assign(new Error(`${dep.name}: waiting for the provider to finish deleting`), { retryAfterMs: ctx.pollMs * 4 });
+  }
+  // The machines are gone; firewalls, security groups, volumes and keys may linger (a
+  // crash between steps, a cloud that deletes slowly). Destroyed means none is left.
+  const left = await removeLeftovers(ctx, dep);
+  if (left.length > 0) {
+    const what = left.slice(0, 3).map((l) => `${l.provider} ${l.kind} ${l.id}`).join(', ');
+    throw Object.assign(new Error(`${dep.name}: waiting for the provider to remove ${what}${left.length > 3 ? ` and ${left.length - 3} more` : ''}`), { retryAfterMs: ctx.pollMs * 4 });
   }
   const now = ctx.now();
   await transition(ctx.store.db, dep, 'destroyed', { at: now, reason, patch: { destroyed_at: now, endpoint: null } });

@@ -25,7 +25,7 @@ import { step } from './steps.js';
 import { transition } from './transitions.js';
 import { lifecycleOf, workloadOf } from './workload.js';
 import { waitReady } from './wait-ready.js';
-import { teardown } from './teardown.js';
+import { removeLeftovers, teardown } from './teardown.js';
 
 interface Prepared {
   port: number;
@@ -92,6 +92,8 @@ export async function provisionJob(ctx: EngineContext, job: Job, signal: AbortSi
     const reason = oneLine(err);
     ctx.log.warn({ deployment: dep.name, reason }, 'provisioning failed');
     await teardown(ctx, dep);
+    // Best effort: what a failed create left (a firewall, keys); `down` insists on it later.
+    await removeLeftovers(ctx, dep).catch((e: unknown) => ctx.log.warn({ deployment: dep.name, err: (e as Error)?.message }, 'leftovers after a failed provisioning'));
     const fresh = await mustGet(ctx, dep.id);
     if (fresh.status !== 'failed' && fresh.status !== 'destroyed') await transition(ctx.store.db, fresh, 'failed', { at: ctx.now(), reason });
     throw new PermanentJobError(reason);

@@ -6,6 +6,7 @@
 import { NotFoundError, isProviderError } from '../providers/errors.js';
 import { liveMachines, updateMachine } from '../store/machines.js';
 import type { Deployment } from '../store/types.js';
+import { canLeftovers } from '../providers/types.js';
 import type { EngineContext } from './context.js';
 import { providerFor } from './context.js';
 
@@ -42,4 +43,25 @@ async function isGone(provider: { describe: (r: never) => Promise<{ state: strin
     if (err instanceof NotFoundError || (isProviderError(err) && err.code === 'not_found')) return true;
     throw err;
   }
+}
+
+/**
+ * After every machine is gone: asks each provider the deployment used (that can tell) to
+ * remove what is left of it by tag (firewalls, security groups, volumes, keys), and
+ * returns what remains. Empty means the deployment is fully removed from the clouds.
+ */
+export async function removeLeftovers(ctx: EngineContext, dep: Deployment): Promise<Array<{ provider: string; kind: string; id: string }>> {
+  const names = new Set<string>((await allMachines(ctx, dep.id)).map((m) => m.provider));
+  if (dep.provider) names.add(dep.provider);
+  const left: Array<{ provider: string; kind: string; id: string }> = [];
+  for (const name of names) {
+    const provider = ctx.providers.get(name);
+    if (!provider || !canLeftovers(provider)) continue;
+    for (const l of await provider.removeLeftovers(dep.id)) left.push({ provider: name, kind: l.kind, id: l.id });
+  }
+  return left;
+}
+
+async function allMachines(ctx: EngineContext, deploymentId: string): Promise<Array<{ provider: string }>> {
+  return ctx.store.db.selectFrom('machines').select('provider').where('deployment_id', '=', deploymentId).execute();
 }

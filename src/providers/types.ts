@@ -94,6 +94,12 @@ export interface ListFilter {
 
 export interface Provider {
   readonly name: string;
+  /**
+   * The regions this provider instance can create in, when it is limited (an Exoscale
+   * provider serves one zone). Absent: any region of its catalog. The planner offers
+   * only these.
+   */
+  readonly regions?: readonly string[];
   check(): Promise<CheckResult>;
   create(req: CreateRequest, opts: CreateOptions): Promise<Machine>;
   /** Throws NotFoundError when the machine no longer exists. */

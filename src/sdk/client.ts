@@ -49,6 +49,21 @@ export interface SubmitInput {
   spec?: unknown;
   file?: string;
   base_dir?: string;
+  /** Place only on this provider (it must be configured on the server). */
+  provider?: string;
+  /** Place only in this region (or region glob). */
+  region?: string;
+}
+
+/** One row of GET /v1/providers. Never carries a secret. */
+export interface ProviderCheckView {
+  provider: string;
+  configured: boolean;
+  ok: boolean;
+  message: string;
+  quota?: Record<string, number | string>;
+  /** Milliseconds the check took (configured providers only). */
+  ms?: number;
 }
 
 export function createClient(opts: { baseUrl: string; token?: string }) {
@@ -81,6 +96,7 @@ export function createClient(opts: { baseUrl: string; token?: string }) {
     events: (name: string, after = 0) => call<EventView[]>('GET', `/v1/deployments/${enc(name)}/events?after=${after}`),
     stop: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/stop`, {}),
     start: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/start`, {}),
+    providers: (name?: string) => call<ProviderCheckView[]>('GET', `/v1/providers${name ? `?name=${enc(name)}` : ''}`),
     destroy: (name: string) => call<DeploymentView>('DELETE', `/v1/deployments/${enc(name)}`),
     /** A streaming GET (logs); the caller reads the body. */
     async stream(path: string, signal?: AbortSignal): Promise<Response> {

@@ -19,7 +19,8 @@ import { newId } from '../lib/ids.js';
 import { ensureAdminToken } from './admin-token.js';
 import { removeServerInfo, writeServerInfo } from './server-info.js';
 import { loadProviders } from './providers.js';
-import { planOffers } from './planner.js';
+import { secretValuesOf } from '../providers/check-all.js';
+import { planOffers, regionLimits } from './planner.js';
 import { createGateway } from '../gateway/server.js';
 import { createStoreGatewayBackend } from './gateway-backend.js';
 import { gatewaySettings, type GatewayFlags } from './gateway-config.js';
@@ -44,7 +45,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const store = await openStore({ url: opts.databaseUrl ?? env.ALOFT_DATABASE_URL ?? p.db, schema: env.ALOFT_DATABASE_SCHEMA });
   const providers = await loadProviders(env, { home });
   const configured = new Set(providers.keys());
-  const plan = (spec: Parameters<typeof planOffers>[0]) => planOffers(spec, configured);
+  const limits = regionLimits(providers);
+  const plan = (spec: Parameters<typeof planOffers>[0]) => planOffers(spec, configured, limits);
   const holder = `${hostname()}:${process.pid}:${newId('s', 6)}`;
 
   const ctx: EngineContext = {
@@ -101,6 +103,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     gatewayUrl: () => gatewayUrl,
     plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry])],
     owner: () => env.USER ?? 'local',
+    secretValues: secretValuesOf(env),
+    providerCheckTimeoutMs: Number(env.ALOFT_PROVIDER_CHECK_MS ?? 20_000),
   });
   const host = opts.host ?? env.ALOFT_API_HOST ?? '127.0.0.1';
   const port = opts.port ?? Number(env.ALOFT_API_PORT ?? DEFAULT_API_PORT);

@@ -39,6 +39,7 @@ const TYPES: TypeDef[] = [
   { id: 4, name: 'cpx21', cores: 3, memory: 4, disk: 80, cpu_type: 'shared', architecture: 'x86', hourly: 0.0121, monthly: 7.55, locations: ALL },
   { id: 5, name: 'cpx31', cores: 4, memory: 8, disk: 160, cpu_type: 'shared', architecture: 'x86', hourly: 0.0218, monthly: 13.6, locations: ALL },
   { id: 45, name: 'cax11', cores: 2, memory: 4, disk: 40, cpu_type: 'shared', architecture: 'arm', hourly: 0.006, monthly: 3.79, locations: EU },
+  { id: 46, name: 'cax21', cores: 4, memory: 8, disk: 80, cpu_type: 'shared', architecture: 'arm', hourly: 0.0104, monthly: 6.49, locations: EU },
   { id: 93, name: 'ccx13', cores: 2, memory: 8, disk: 80, cpu_type: 'dedicated', architecture: 'x86', hourly: 0.0224, monthly: 13.99, locations: ALL },
 ];
 

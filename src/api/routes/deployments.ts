@@ -9,6 +9,7 @@ import { listDeployments } from '../../store/deployments.js';
 import { listEvents } from '../../store/events.js';
 import { liveMachines } from '../../store/machines.js';
 import { canLogs } from '../../providers/types.js';
+import { PROVIDER_NAMES } from '../../spec/check.js';
 import type { ApiDeps } from '../server.js';
 import { ApiError } from '../errors.js';
 import { DeploymentView, EventView, deploymentView, eventView } from '../views.js';
@@ -20,6 +21,8 @@ const SubmitBody = Type.Object(
     spec: Type.Optional(Spec),
     file: Type.Optional(Type.String({ description: 'File name, for error messages' })),
     base_dir: Type.Optional(Type.String({ description: 'Directory relative paths in the spec resolve against' })),
+    provider: Type.Optional(Type.String({ description: 'Place only on this provider (replaces placement.providers); it must be configured' })),
+    region: Type.Optional(Type.String({ description: 'Place only in this region or region glob (replaces placement.regions)' })),
   },
   { additionalProperties: false },
 );
@@ -36,19 +39,43 @@ export function specFromBody(body: { yaml?: string; spec?: SpecT; file?: string;
   }
 }
 
+type Body = { yaml?: string; spec?: SpecT; file?: string; base_dir?: string; provider?: string; region?: string };
+
+/**
+ * `aloft up --provider P --region R`: narrows the spec's placement to that provider and
+ * region. The provider must be one this server has configured (credentials present).
+ */
+export function applyPlacementOverride(spec: SpecT, body: Pick<Body, 'provider' | 'region'>, configured: Iterable<string>): SpecT {
+  if (body.provider === undefined && body.region === undefined) return spec;
+  const names = [...configured];
+  if (body.provider !== undefined) {
+    const known = (PROVIDER_NAMES as readonly string[]).includes(body.provider);
+    if (!known) throw new ApiError(400, 'unknown_provider', `unknown provider "${body.provider}"; configured providers: ${names.join(', ')}`);
+    if (!names.includes(body.provider)) {
+      throw new ApiError(400, 'provider_not_configured', `provider ${body.provider} is not configured on this server; configured providers: ${names.join(', ')}`);
+    }
+  }
+  if (body.region !== undefined && !/^[A-Za-z0-9*?._-]{1,64}$/.test(body.region)) throw new ApiError(400, 'invalid_request', `region "${body.region}" is not a region name`);
+  const placement = { ...(spec.placement ?? {}) };
+  if (body.provider !== undefined) placement.providers = [body.provider];
+  if (body.region !== undefined) placement.regions = [body.region];
+  return { ...spec, placement } as SpecT;
+}
+
 export async function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
   const { engine, store } = deps;
   const view = (d: Parameters<typeof deploymentView>[0]) => deploymentView(d, deps.gatewayUrl());
 
   app.post('/v1/deployments', { schema: { body: SubmitBody, response: { 201: DeploymentView } } }, async (req, reply) => {
-    const body = req.body as { yaml?: string; spec?: SpecT; file?: string; base_dir?: string };
-    const spec = specFromBody(body);
+    const body = req.body as Body;
+    const spec = applyPlacementOverride(specFromBody(body), body, deps.providers.keys());
     const dep = await engine.submit({ spec, baseDir: body.base_dir ?? null, owner: deps.owner(req) });
     return reply.status(201).send(view(dep));
   });
 
   app.post('/v1/plan', { schema: { body: SubmitBody } }, async (req) => {
-    const spec = specFromBody(req.body as never);
+    const body = req.body as Body;
+    const spec = applyPlacementOverride(specFromBody(body), body, deps.providers.keys());
     const offers = await deps.plan(spec);
     return { name: spec.name, offers };
   });

@@ -12,7 +12,9 @@ export function register(program: Command): void {
     .argument('<spec>', 'path to an aloft.yaml')
     .option('-y, --yes', 'do not ask for confirmation')
     .option('-d, --detach', 'return once the deployment is queued')
-    .action(async (specPath: string, o: { yes?: boolean; detach?: boolean }) => {
+    .option('--provider <name>', "place it only on this provider (replaces the spec's placement.providers)")
+    .option('--region <region>', "place it only in this region (replaces the spec's placement.regions)")
+    .action(async (specPath: string, o: { yes?: boolean; detach?: boolean; provider?: string; region?: string }) => {
       const { connect, fromApiError } = await import('../connect.js');
       const { followUntil } = await import('../follow.js');
       const { formatUsd } = await import('../output.js');
@@ -22,7 +24,14 @@ export function register(program: Command): void {
       } catch (err) {
         throw usageError(`cannot read ${specPath}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
       }
-      const input = { yaml, file: specPath, base_dir: dirname(resolve(specPath)) };
+      if (o.provider !== undefined && !/^[a-z0-9-]{1,32}$/.test(o.provider)) throw usageError(`--provider "${o.provider}" is not a provider name`);
+      const input = {
+        yaml,
+        file: specPath,
+        base_dir: dirname(resolve(specPath)),
+        ...(o.provider !== undefined ? { provider: o.provider } : {}),
+        ...(o.region !== undefined ? { region: o.region } : {}),
+      };
       const client = await connect();
       const started = Date.now();
       try {

@@ -1,20 +1,18 @@
 /**
- * `aloft providers check [name] [--json]`: which providers Aloft can use from this
- * environment, whether their credentials work, and what quota the provider reports.
- * It runs here, with this shell's credentials — the ones a local `aloft server` uses.
- * Exit 1 when a configured provider fails its check (or the named one is unusable).
+ * `aloft providers check [name] [--json] [--local]`: which providers Aloft can use,
+ * whether their credentials work, and what quota each provider reports.
+ *
+ * When a control plane runs, it answers (GET /v1/providers): its environment is the one
+ * that places deployments. Without one (or with --local) the check runs here, with this
+ * shell's credentials — the ones a server started from this shell would use; no server
+ * is started just to check. Cloud providers without credentials are listed with the
+ * variables to set. Exit 1 when a configured provider fails its check (or the named one
+ * is unusable); exit 2 for an unknown provider name.
  */
 import type { Command } from 'commander';
+import type { ProviderCheckRow } from '../../providers/check-all.js';
 
-const CHECK_TIMEOUT_MS = 30_000;
-
-export interface ProviderCheckRow {
-  provider: string;
-  configured: boolean;
-  ok: boolean;
-  message: string;
-  quota?: Record<string, number | string>;
-}
+export type { ProviderCheckRow };
 
 export function register(program: Command): void {
   const providers = program.command('providers').description('the providers Aloft can use');
@@ -23,32 +21,18 @@ export function register(program: Command): void {
     .description("check each provider's credentials and known quota")
     .argument('[name]', 'only this provider')
     .option('--json', 'machine-readable output')
-    .action(async (name: string | undefined, o: { json?: boolean }) => {
+    .option('--local', "check with this shell's environment even when a control plane runs")
+    .action(async (name: string | undefined, o: { json?: boolean; local?: boolean }) => {
       const { PROVIDER_NAMES } = await import('../../spec/check.js');
       const { CliError, usageError } = await import('../errors.js');
       if (name !== undefined && !(PROVIDER_NAMES as readonly string[]).includes(name)) {
         throw usageError(`unknown provider "${name}"; known providers: ${PROVIDER_NAMES.join(', ')}`);
       }
-      const { loadProviders } = await import('../../server/providers.js');
-      const { aloftHome } = await import('../../lib/paths.js');
       const { printJson, printTable } = await import('../output.js');
-      const loaded = await loadProviders(process.env, { home: aloftHome(process.env) });
-      const names = name ? [name] : [...PROVIDER_NAMES];
-      const rows: ProviderCheckRow[] = await Promise.all(
-        names.map(async (n): Promise<ProviderCheckRow> => {
-          const p = loaded.get(n);
-          if (!p) return { provider: n, configured: false, ok: false, message: 'not configured (no credentials found in this environment)' };
-          try {
-            const r = await Promise.race([
-              p.check(),
-              new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS / 1000}s`)), CHECK_TIMEOUT_MS).unref()),
-            ]);
-            return { provider: n, configured: true, ok: r.ok, message: r.message, ...(r.quota ? { quota: r.quota } : {}) };
-          } catch (err) {
-            return { provider: n, configured: true, ok: false, message: (err as Error)?.message ?? String(err) };
-          }
-        }),
-      );
+      const rows = (o.local ? null : await fromServer(name)) ?? (await locally(name));
+      if (name !== undefined && rows.length === 0) {
+        rows.push({ provider: name, configured: false, ok: false, message: `not configured: Aloft has no ${name} provider built in yet` });
+      }
       if (o.json) printJson(rows);
       else
         printTable(rows, {
@@ -60,4 +44,30 @@ export function register(program: Command): void {
       const failed = rows.filter((r) => (r.configured || name) && !r.ok);
       if (failed.length > 0) throw new CliError(`${failed.map((r) => r.provider).join(', ')}: check failed`);
     });
+}
+
+/** The running control plane's answer, or null when none runs. */
+async function fromServer(name: string | undefined): Promise<ProviderCheckRow[] | null> {
+  const { connect, fromApiError } = await import('../connect.js');
+  let client: Awaited<ReturnType<typeof connect>>;
+  try {
+    client = await connect({ start: false });
+  } catch {
+    return null;
+  }
+  try {
+    return await client.providers(name);
+  } catch (err) {
+    const e = err as { status?: number; code?: string };
+    if (e.status === 404 && e.code === 'unknown_provider') return [];
+    return fromApiError(err);
+  }
+}
+
+async function locally(name: string | undefined): Promise<ProviderCheckRow[]> {
+  const { loadProviders } = await import('../../server/providers.js');
+  const { checkProviders, secretValuesOf } = await import('../../providers/check-all.js');
+  const { aloftHome } = await import('../../lib/paths.js');
+  const providers = await loadProviders(process.env, { home: aloftHome(process.env) });
+  return checkProviders({ providers, secretValues: secretValuesOf(process.env) }, name);
 }

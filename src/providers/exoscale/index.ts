@@ -19,6 +19,8 @@ import {
   type CreateRequest,
   type FirewallCapable,
   type FirewallRule,
+  type Leftover,
+  type LeftoversCapable,
   type ListFilter,
   type Machine,
   type MachineRef,
@@ -50,7 +52,8 @@ export type ExoscaleProvider = Provider &
   FirewallCapable &
   VolumesCapable &
   SnapshotsCapable &
-  OffersCapable & {
+  OffersCapable &
+  LeftoversCapable & {
     /**
      * Removes a deployment's security group and volumes (not aloft-keep) when no instance of
      * it is left: for a destroy that was interrupted after the instance went, since a
@@ -214,6 +217,34 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
     await removeDeploymentResources(deploymentId);
   }
 
+  /** LeftoversCapable: the deployment's live instances, its security group, its unkept volumes. */
+  async function leftovers(deploymentId: string): Promise<Leftover[]> {
+    const out: Leftover[] = [];
+    for (const i of await listInstances()) {
+      if (isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed') out.push({ kind: 'machine', id: i.id, region: zone, state: i.state });
+    }
+    const sg = await findSecurityGroup(c, deploymentId);
+    if (sg) out.push({ kind: 'firewall', id: sg.id, region: zone });
+    for (const v of await storage.listVolumes(c, { deploymentId })) {
+      if (v.tags[LABEL_KEEP] !== 'true') out.push({ kind: 'volume', id: v.id, region: zone, state: v.attachedTo ? 'attached' : 'detached' });
+    }
+    return out;
+  }
+
+  /** One pass: delete the deployment's instances; once none is left, its group and volumes. */
+  async function removeLeftovers(deploymentId: string): Promise<Leftover[]> {
+    for (const i of await listInstances()) {
+      if (!isAloftManaged(i.labels, deploymentId) || i.state === 'destroyed' || i.state === 'destroying') continue;
+      try {
+        await c.mutate('DELETE', `/instance/${i.id}`);
+      } catch (err) {
+        if (!(err instanceof NotFoundError)) throw err;
+      }
+    }
+    await cleanupDeployment(deploymentId);
+    return leftovers(deploymentId);
+  }
+
   async function check(): Promise<CheckResult> {
     try {
       const res = await c.request<{ quotas?: ExoQuota[] }>('GET', '/quota');
@@ -232,6 +263,7 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
 
   return {
     name: PROVIDER_NAME,
+    regions: [zone],
     check,
     create,
     describe: async (ref) => machine(await instanceOf(ref)),
@@ -242,6 +274,8 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
         .filter((m) => m.state !== 'terminated'),
     destroy,
     cleanupDeployment,
+    leftovers,
+    removeLeftovers,
     start: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:start`, { body: {} })),
     stop: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:stop`)),
     setFirewall: async (ref: MachineRef, rules: FirewallRule[]) => {
