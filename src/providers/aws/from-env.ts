@@ -1,8 +1,9 @@
 /**
  * `fromEnv(env)`: the AWS provider when credentials can be discovered, else null — without
- * contacting AWS, and without hanging off EC2: the instance metadata service is only probed
- * when nothing else is configured, with a short timeout (on a laptop 169.254.169.254 is a
- * black hole, and a CLI must not wait seconds for it).
+ * contacting AWS, and without hanging off EC2: the instance metadata service is probed only
+ * when asked (ALOFT_AWS_USE_IMDS=true or an explicit endpoint) and nothing else is configured,
+ * with a short timeout (on a laptop 169.254.169.254 is a black hole, and a CLI must not wait
+ * seconds for it).
  *
  * Discoverable means: keys in the environment, a profile (AWS_PROFILE or ~/.aws files),
  * web identity, container credentials, or an instance role. The SDK's default chain then does
