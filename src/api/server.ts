@@ -12,6 +12,7 @@ import type { PlannedOffer } from '../catalog/types.js';
 import { tokenMatches } from '../lib/tokens.js';
 import { errorHandler } from './errors.js';
 import { deploymentRoutes } from './routes/deployments.js';
+import { costRoutes } from './routes/cost.js';
 
 export interface ApiDeps {
   engine: Engine;
@@ -26,6 +27,8 @@ export interface ApiDeps {
   /** Extra route plugins (gateway keys, agent callbacks, metrics) registered by the server. */
   plugins?: Array<(app: FastifyInstance) => Promise<void>>;
   logger?: boolean | object;
+  /** The clock for cost windows (tests pin it); default Date.now. */
+  now?(): number;
 }
 
 const OPEN_PATHS = [/^\/healthz$/, /^\/openapi\.json$/, /^\/v1\/agent\//, /^\/metrics$/];
@@ -56,6 +59,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/healthz', async () => ({ ok: true, version: deps.version }));
   app.get('/openapi.json', async () => app.swagger());
   await app.register(async (scope) => deploymentRoutes(scope, deps));
+  await app.register(async (scope) => costRoutes(scope, deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -14,6 +14,7 @@ import { register as models } from './commands/models.js';
 import { register as catalog } from './commands/catalog.js';
 import { register as keys } from './commands/keys.js';
 import { register as bootstrap } from './commands/bootstrap.js';
+import { register as cost } from './commands/cost.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -33,6 +34,7 @@ export async function main(argv: string[]): Promise<void> {
   catalog(program);
   keys(program);
   bootstrap(program);
+  cost(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
