@@ -13,8 +13,6 @@ export type Dialect = 'sqlite' | 'postgres';
 export interface Store {
   db: Kysely<DB>;
   dialect: Dialect;
-  /** PostgreSQL: the schema the tables live in (the given one, else current_schema()). */
-  schema?: string;
   close(): Promise<void>;
 }
 
@@ -35,9 +33,6 @@ export async function openStore(opts: OpenOptions): Promise<Store> {
   const dialect: Dialect = isPostgresUrl(opts.url) ? 'postgres' : 'sqlite';
   const db = dialect === 'postgres' ? await openPostgres(opts.url, opts.schema) : openSqlite(opts.url);
   const store: Store = { db, dialect, close: () => db.destroy() };
-  if (dialect === 'postgres') {
-    store.schema = opts.schema ?? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s;
-  }
   if (opts.migrate !== false) await migrateToLatest(store);
   return store;
 }
@@ -82,15 +77,7 @@ export async function migrateToLatest(store: Store): Promise<void> {
       return out;
     },
   };
-  // The schema must be named: without it Kysely looks for its migration tables in every
-  // schema of the database, and another schema's (another test, another install) fools it.
-  const migrator = new Migrator({
-    db: store.db,
-    provider,
-    migrationTableName: 'aloft_migrations',
-    migrationLockTableName: 'aloft_migrations_lock',
-    ...(store.schema ? { migrationTableSchema: store.schema } : {}),
-  });
+  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'aloft_migrations', migrationLockTableName: 'aloft_migrations_lock' });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');
