@@ -34,7 +34,7 @@ export interface ApiDeps {
 const OPEN_PATHS = [/^\/healthz$/, /^\/openapi\.json$/, /^\/v1\/agent\//, /^\/metrics$/];
 
 export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: deps.logger ?? false, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: deps.logger ?? false, bodyLimit: 1024 * 1024 });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req, reply) => void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } }));
 

@@ -36,6 +36,8 @@ export interface EngineContext {
   pollMs: number;
   /** Grace before an orphan machine is destroyed. */
   orphanGraceMs: number;
+  /** How often the reconciler lists every provider's machines looking for orphans (default 30 s). */
+  orphanScanMs?: number;
   /** Test-only fault injection: SIGKILL the control plane at a named point. */
   crashAt?: string;
   /** Tells the worker a job is waiting (skips its poll delay). */

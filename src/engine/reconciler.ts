@@ -24,6 +24,9 @@ export interface Reconciler {
 export function createReconciler(ctx: EngineContext): Reconciler {
   const firstSeen = new Map<string, number>();
   const restarts = new Map<string, number[]>();
+  // Listing every provider's machines is the expensive part (cloud API calls; a /proc
+  // scan for the local provider), so it runs less often than the health checks.
+  let lastOrphanScan = -Infinity;
 
   return {
     async reconcileOnce() {
@@ -68,7 +71,9 @@ export function createReconciler(ctx: EngineContext): Reconciler {
       const pendingCreate = new Set(rows.filter((r) => !r.provider_id).map((r) => r.deployment_id));
       const orphans: string[] = [];
       const destroyedOrphans: string[] = [];
-      for (const provider of ctx.providers.values()) {
+      const scanDue = now - lastOrphanScan >= (ctx.orphanScanMs ?? 30_000);
+      if (scanDue) lastOrphanScan = now;
+      for (const provider of scanDue ? ctx.providers.values() : []) {
         let machines: Machine[];
         try {
           machines = await provider.list();

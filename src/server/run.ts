@@ -60,6 +60,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     readyTimeoutMs: Number(env.ALOFT_READY_TIMEOUT_MS ?? 10 * 60_000),
     pollMs: Number(env.ALOFT_POLL_MS ?? 500),
     orphanGraceMs: Number(env.ALOFT_ORPHAN_GRACE_MS ?? 60_000),
+    orphanScanMs: Number(env.ALOFT_ORPHAN_SCAN_MS ?? 30_000),
     crashAt: env.ALOFT_CRASH_AT,
     budgets: config.budgets,
   };

@@ -33,7 +33,7 @@ export async function openStore(opts: OpenOptions): Promise<Store> {
   const dialect: Dialect = isPostgresUrl(opts.url) ? 'postgres' : 'sqlite';
   const db = dialect === 'postgres' ? await openPostgres(opts.url, opts.schema) : openSqlite(opts.url);
   const store: Store = { db, dialect, close: () => db.destroy() };
-  if (opts.migrate !== false) await migrateToLatest(store);
+  if (opts.migrate !== false) await migrateToLatest(store, dialect === 'postgres' ? (opts.schema ?? 'public') : undefined);
   return store;
 }
 
@@ -69,7 +69,11 @@ async function openPostgres(url: string, schema?: string): Promise<Kysely<DB>> {
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
 }
 
-export async function migrateToLatest(store: Store): Promise<void> {
+/**
+ * `schema` (PostgreSQL): where the migration tables live. Named explicitly because Kysely
+ * otherwise finds a migration table of the same name in ANY schema and skips creating ours.
+ */
+export async function migrateToLatest(store: Store, schema?: string): Promise<void> {
   const provider = {
     async getMigrations(): Promise<Record<string, Migration>> {
       const out: Record<string, Migration> = {};
@@ -77,7 +81,7 @@ export async function migrateToLatest(store: Store): Promise<void> {
       return out;
     },
   };
-  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'aloft_migrations', migrationLockTableName: 'aloft_migrations_lock' });
+  const migrator = new Migrator({ db: store.db, provider, migrationTableName: 'aloft_migrations', migrationLockTableName: 'aloft_migrations_lock', ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error');

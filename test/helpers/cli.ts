@@ -4,7 +4,7 @@
  * machine of that home is killed, and the home is removed.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -53,7 +53,7 @@ export function sandbox(t: TestContext, opts: { postgres?: boolean } = {}): Sand
     ALOFT_POLL_MS: '100',
     ALOFT_LOOP_MS: '300',
     ALOFT_STOP_GRACE_MS: '3000',
-    ALOFT_LOG_LEVEL: 'warn',
+    ALOFT_LOG_LEVEL: process.env.ALOFT_TEST_LOG_LEVEL ?? 'warn',
   };
   let schema: string | undefined;
   if (opts.postgres) {
@@ -85,7 +85,7 @@ export function sandbox(t: TestContext, opts: { postgres?: boolean } = {}): Sand
         // gone
       }
     }
-    rmSync(home, { recursive: true, force: true });
+    if (!process.env.ALOFT_TEST_KEEP_HOME) rmSync(home, { recursive: true, force: true });
     if (schema) await dropSchema(process.env.ALOFT_TEST_DATABASE_URL!, schema);
   });
   return {
@@ -93,8 +93,10 @@ export function sandbox(t: TestContext, opts: { postgres?: boolean } = {}): Sand
     env,
     run,
     startServer(extra = {}) {
-      const child = spawn(process.execPath, [BIN, 'server'], { env: { ...env, ...extra }, stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr!.on('data', () => {});
+      // Its output goes to the home's server.log, as a background server's does (for diagnosis).
+      const out = openSync(join(home, 'server.log'), 'a');
+      const child = spawn(process.execPath, [BIN, 'server'], { env: { ...env, ...extra }, stdio: ['ignore', out, out] });
+      closeSync(out);
       children.push(child);
       return child;
     },
