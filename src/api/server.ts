@@ -13,6 +13,7 @@ import { tokenMatches } from '../lib/tokens.js';
 import { errorHandler } from './errors.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { providerRoutes } from './routes/providers.js';
+import { costRoutes } from './routes/cost.js';
 
 export interface ApiDeps {
   engine: Engine;
@@ -31,6 +32,8 @@ export interface ApiDeps {
   secretValues?: string[];
   /** Timeout of each provider's check in GET /v1/providers. */
   providerCheckTimeoutMs?: number;
+  /** The clock for cost windows (tests pin it); default Date.now. */
+  now?(): number;
 }
 
 const OPEN_PATHS = [/^\/healthz$/, /^\/openapi\.json$/, /^\/v1\/agent\//, /^\/metrics$/];
@@ -62,6 +65,7 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', async () => app.swagger());
   await app.register(async (scope) => deploymentRoutes(scope, deps));
   await app.register(providerRoutes({ providers: deps.providers, secretValues: deps.secretValues, checkTimeoutMs: deps.providerCheckTimeoutMs }));
+  await app.register(async (scope) => costRoutes(scope, deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;
 }

@@ -15,6 +15,7 @@ import { register as catalog } from './commands/catalog.js';
 import { register as keys } from './commands/keys.js';
 import { register as bootstrap } from './commands/bootstrap.js';
 import { register as providers } from './commands/providers.js';
+import { register as cost } from './commands/cost.js';
 
 export const VERSION: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
 
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<void> {
   keys(program);
   bootstrap(program);
   providers(program);
+  cost(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

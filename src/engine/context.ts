@@ -9,6 +9,7 @@ import type { SecretBox } from '../lib/secret-box.js';
 import type { Spec } from '../spec/schema.js';
 import type { PlannedOffer } from '../catalog/types.js';
 import type { Deployment } from '../store/types.js';
+import type { BudgetsConfig } from '../catalog/budget.js';
 
 export interface UserDataInput {
   spec: Spec;
@@ -41,6 +42,8 @@ export interface EngineContext {
   crashAt?: string;
   /** Tells the worker a job is waiting (skips its poll delay). */
   nudge?(): void;
+  /** Monthly budgets from ALOFT_HOME/config.yaml; absent: no budget is enforced. */
+  budgets?: BudgetsConfig;
 }
 
 export function providerFor(ctx: EngineContext, name: string): Provider {

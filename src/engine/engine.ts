@@ -16,6 +16,8 @@ import type { EngineContext } from './context.js';
 import { provisionJob } from './provision.js';
 import { destroyJob, startJob, stopJob } from './power.js';
 import { workloadOf } from './workload.js';
+import { costColumns, spentThisMonth } from './cost.js';
+import { budgetsFor, checkBudgets, projectRestOfMonth } from '../catalog/budget.js';
 
 /** A refusal the API turns into a status and a stable code. */
 export class EngineError extends Error {
@@ -68,6 +70,7 @@ export function createEngine(ctx: EngineContext): Engine {
       if (!first) throw new EngineError('no_offer', 400, `no offer fits ${spec.name}`);
       if (first.provider === 'local') await checkLocal(spec, baseDir);
       const now = ctx.now();
+      await checkBudget(ctx, owner, first.hourlyUsd, now);
       const dep: Deployment = {
         id: newId('d'),
         name: spec.name,
@@ -78,7 +81,7 @@ export function createEngine(ctx: EngineContext): Engine {
         provider: first.provider,
         region: first.region,
         instance_type: first.instanceType,
-        price_per_hour: first.hourlyUsd,
+        ...costColumns(first, spec),
         desired_state: 'running',
         status: 'queued',
         status_reason: null,
@@ -137,6 +140,22 @@ export function createEngine(ctx: EngineContext): Engine {
       destroy: (job) => destroyJob(ctx, job),
     },
   };
+}
+
+/**
+ * Refuses a deployment whose cost to the end of the month, on top of this month's
+ * spending, would exceed the global budget or its owner's. A free offer (local) adds
+ * nothing, so it is never refused.
+ */
+async function checkBudget(ctx: EngineContext, owner: string, hourlyUsd: number, now: number): Promise<void> {
+  const config = ctx.budgets ? { budgets: ctx.budgets } : undefined;
+  if (hourlyUsd <= 0 || budgetsFor(config, owner).length === 0) return;
+  const spent = await spentThisMonth(ctx.store.db, now);
+  const projected = projectRestOfMonth(hourlyUsd, now);
+  const check = checkBudgets(config, owner, { globalUsd: spent.globalUsd, userUsd: spent.byUser.get(owner) ?? 0 }, projected);
+  if (check && !check.ok) {
+    throw new EngineError('budget_exceeded', 402, `refused: ${check.message} (at $${hourlyUsd.toFixed(4)}/h until the end of the month)`);
+  }
 }
 
 /** Bad input caught before anything is created: a taken port, a missing ollama binary. */

@@ -26,6 +26,7 @@ import { transition } from './transitions.js';
 import { lifecycleOf, workloadOf } from './workload.js';
 import { waitReady } from './wait-ready.js';
 import { removeLeftovers, teardown } from './teardown.js';
+import { costColumns } from './cost.js';
 
 interface Prepared {
   port: number;
@@ -71,7 +72,7 @@ export async function provisionJob(ctx: EngineContext, job: Job, signal: AbortSi
       dep = await transition(ctx.store.db, dep, 'booting', {
         at: ctx.now(),
         reason: `${offer.provider}/${offer.region} ${offer.instanceType}`,
-        patch: { provider: offer.provider, region: offer.region, instance_type: offer.instanceType, price_per_hour: offer.hourlyUsd, endpoint: created.endpoint },
+        patch: { provider: offer.provider, region: offer.region, instance_type: offer.instanceType, ...costColumns(offer, spec), endpoint: created.endpoint },
       });
     }
 

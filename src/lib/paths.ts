@@ -15,4 +15,5 @@ export const paths = (home: string) => ({
   serverLog: join(home, 'server.log'),
   token: join(home, 'token'),
   masterKey: join(home, 'master.key'),
+  config: join(home, 'config.yaml'),
 });

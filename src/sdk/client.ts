@@ -34,6 +34,24 @@ export interface EventView {
   data: unknown;
 }
 
+export interface CostRowView {
+  key: string;
+  deployments: number;
+  running_hours: number;
+  stopped_hours: number;
+  compute_usd: number;
+  disk_usd: number;
+  total_usd: number;
+}
+
+export interface CostView {
+  since: string;
+  now: string;
+  by: 'deployment' | 'provider' | 'user';
+  rows: CostRowView[];
+  total: CostRowView;
+}
+
 export class ApiClientError extends Error {
   constructor(
     readonly status: number,
@@ -98,6 +116,11 @@ export function createClient(opts: { baseUrl: string; token?: string }) {
     start: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/start`, {}),
     providers: (name?: string) => call<ProviderCheckView[]>('GET', `/v1/providers${name ? `?name=${enc(name)}` : ''}`),
     destroy: (name: string) => call<DeploymentView>('DELETE', `/v1/deployments/${enc(name)}`),
+    /** Accrued cost since a duration back from now (`30d`, `12h`), grouped by deployment, provider or user. */
+    cost: (q: { since?: string; by?: 'deployment' | 'provider' | 'user' } = {}) => {
+      const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined) as Array<[string, string]>).toString();
+      return call<CostView>('GET', `/v1/cost${qs ? `?${qs}` : ''}`);
+    },
     /** A streaming GET (logs); the caller reads the body. */
     async stream(path: string, signal?: AbortSignal): Promise<Response> {
       const res = await fetch(opts.baseUrl + path, { headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {}, signal });

@@ -26,6 +26,7 @@ import { createStoreGatewayBackend } from './gateway-backend.js';
 import { gatewaySettings, type GatewayFlags } from './gateway-config.js';
 import { keyRoutes } from '../api/routes/keys.js';
 import { metricsRoute } from '../api/routes/metrics.js';
+import { loadConfig } from './config.js';
 
 export interface ServerOptions {
   home?: string;
@@ -41,6 +42,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const env = process.env;
   const home = opts.home ?? aloftHome(env);
   const p = paths(home);
+  // A bad config.yaml stops the server before anything starts (one line: file and field).
+  const config = loadConfig(home);
   const log = pino({ level: env.ALOFT_LOG_LEVEL ?? 'info', redact: ['*.token', '*.secret', '*.authorization', '*.upstream_secret'] });
   const store = await openStore({ url: opts.databaseUrl ?? env.ALOFT_DATABASE_URL ?? p.db, schema: env.ALOFT_DATABASE_SCHEMA });
   const providers = await loadProviders(env, { home });
@@ -61,6 +64,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     orphanGraceMs: Number(env.ALOFT_ORPHAN_GRACE_MS ?? 60_000),
     orphanScanMs: Number(env.ALOFT_ORPHAN_SCAN_MS ?? 30_000),
     crashAt: env.ALOFT_CRASH_AT,
+    budgets: config.budgets,
   };
   const engine = createEngine(ctx);
 

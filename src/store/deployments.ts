@@ -45,3 +45,17 @@ export async function updateDeployment(db: Kysely<DB>, id: string, patch: Deploy
 export async function listUnsettled(db: Kysely<DB>): Promise<Deployment[]> {
   return db.selectFrom('deployments').selectAll().where('status', 'not in', ['destroyed']).execute();
 }
+
+/**
+ * Deployments that may have cost something since `since`: the live ones, and those that
+ * ended (destroyed, failed) at or after it. Cost reports and budgets read these.
+ */
+export async function listBillable(db: Kysely<DB>, since: number): Promise<Deployment[]> {
+  return db
+    .selectFrom('deployments')
+    .selectAll()
+    .where((eb) => eb.or([eb('status', 'not in', ['destroyed', 'failed']), eb('updated_at', '>=', since)]))
+    .orderBy('created_at', 'asc')
+    .orderBy('id', 'asc')
+    .execute();
+}

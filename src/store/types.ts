@@ -38,7 +38,12 @@ export interface DeploymentsTable {
   provider: string | null;
   region: string | null;
   instance_type: string | null;
+  /** The planned offer's hourly price: compute plus the disk (PlannedOffer.hourlyUsd). */
   price_per_hour: number | null;
+  /** Disk size the price assumes, GB (migration 0002; null on older rows). */
+  disk_gb: number | null;
+  /** The offer's disk price, USD per GB-month (null: unknown, billed as 0). */
+  disk_usd_per_gb_month: number | null;
   desired_state: DesiredState;
   status: DeploymentStatus;
   status_reason: string | null;

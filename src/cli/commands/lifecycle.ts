@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import { confirm } from '../prompt.js';
+import type { PlannedOffer } from '../../catalog/types.js';
 
 export function register(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .action(async (specPath: string, o: { yes?: boolean; detach?: boolean; provider?: string; region?: string }) => {
       const { connect, fromApiError } = await import('../connect.js');
       const { followUntil } = await import('../follow.js');
-      const { formatUsd } = await import('../output.js');
+      const { chosenOfferLine } = await import('../../catalog/format.js');
       let yaml: string;
       try {
         yaml = await readFile(specPath, 'utf8');
@@ -36,11 +37,14 @@ export function register(program: Command): void {
       const started = Date.now();
       try {
         const plan = await client.plan(input);
-        const offer = plan.offers[0] as { provider: string; region: string; instanceType: string; hourlyUsd: number } | undefined;
+        const offer = plan.offers[0] as unknown as PlannedOffer | undefined;
         if (!offer) throw usageError(`no offer fits ${plan.name}`);
-        const price = offer.hourlyUsd > 0 ? `${formatUsd(offer.hourlyUsd)}/h` : 'free';
-        process.stderr.write(`${plan.name}: ${offer.provider}/${offer.region} ${offer.instanceType} (${price})\n`);
-        if (offer.hourlyUsd > 0 && !o.yes && !(await confirm('Launch?'))) throw usageError('not confirmed (pass --yes to skip the question)');
+        process.stderr.write(`${plan.name}: ${chosenOfferLine(offer)}\n`);
+        // Spending money needs a yes: asked on a terminal, --yes otherwise.
+        if (offer.hourlyUsd > 0 && !o.yes) {
+          if (!process.stdin.isTTY) throw usageError(`${plan.name} costs money and there is no terminal to ask: pass --yes to launch it`);
+          if (!(await confirm('Launch?'))) throw usageError('not confirmed (pass --yes to skip the question)');
+        }
         const dep = await client.submit(input);
         if (o.detach) {
           process.stdout.write(`${dep.name} queued\n`);

@@ -2,7 +2,9 @@
 import type { Kysely } from 'kysely';
 import type { Dialect } from '../db.js';
 import * as m0001 from './0001-initial.js';
+import * as m0002 from './0002-cost.js';
 
 export const migrations: Record<string, { up(db: Kysely<any>, dialect: Dialect): Promise<void> }> = {
   '0001-initial': m0001,
+  '0002-cost': m0002,
 };
