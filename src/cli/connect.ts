@@ -14,19 +14,30 @@ export async function connect(opts: { start?: boolean } = { start: true }): Prom
   const home = aloftHome();
   const p = paths(home);
   let info = readServerInfo(p.serverInfo);
-  if (!info || !pidAlive(info.pid) || !(await healthy(info.apiUrl))) {
+  // A live server that answers slowly (a loaded machine) is waited for, never doubled:
+  // only a missing server.json or a dead pid starts a new one.
+  if (info && pidAlive(info.pid) && !(await healthy(info.apiUrl, 15_000))) {
+    throw new CliError(`the control plane (pid ${info.pid}) does not answer at ${info.apiUrl}; see ${p.serverLog}`);
+  }
+  if (!info || !pidAlive(info.pid)) {
     if (opts.start === false) throw new CliError('the Aloft control plane is not running (start it with: aloft server)');
     info = await startBackground(home);
   }
   return createClient({ baseUrl: info.apiUrl, token: readFileSync(p.token, 'utf8').trim() });
 }
 
-async function healthy(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
-    return res.ok;
-  } catch {
-    return false;
+/** Polls /healthz until it answers ok or `withinMs` passes. */
+async function healthy(url: string, withinMs = 2000): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(Math.max(500, deadline - Date.now())) });
+      if (res.ok) return true;
+    } catch {
+      // not yet
+    }
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
