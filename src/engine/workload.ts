@@ -1,7 +1,7 @@
 /** What the engine reads off a spec to run and probe its workload. */
 import { resolve } from 'node:path';
 import type { Spec } from '../spec/schema.js';
-import { parseDuration } from '../spec/duration.js';
+import { resolveLifecycle, type ResolvedLifecycle } from '../spec/defaults.js';
 
 export interface Workload {
   /** The port the spec asks for, if any (else one is allocated). */
@@ -31,21 +31,6 @@ export function workloadOf(spec: Spec, baseDir: string | null): Workload {
   }
 }
 
-export interface LifecyclePolicy {
-  idleTimeoutMs: number | null;
-  onIdle: 'stop' | 'destroy';
-  ttlMs: number | null;
-  wakeOnRequest: boolean;
-  wakeTimeoutMs: number;
-}
-
-export function lifecycleOf(spec: Spec): LifecyclePolicy {
-  const l = spec.lifecycle ?? {};
-  return {
-    idleTimeoutMs: l.idle_timeout === undefined ? null : parseDuration(l.idle_timeout),
-    onIdle: l.on_idle ?? 'stop',
-    ttlMs: l.ttl === undefined ? null : parseDuration(l.ttl),
-    wakeOnRequest: l.wake_on_request ?? (spec.kind === 'ollama' || spec.kind === 'service'),
-    wakeTimeoutMs: l.wake_timeout === undefined ? 5 * 60_000 : parseDuration(l.wake_timeout),
-  };
-}
+/** The lifecycle in milliseconds, with its defaults (the spec module owns them). */
+export type LifecyclePolicy = ResolvedLifecycle;
+export const lifecycleOf = (spec: Spec): LifecyclePolicy => resolveLifecycle(spec);

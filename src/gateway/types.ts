@@ -12,17 +12,8 @@
  *  - wake: asking the engine to start a stopped deployment because a request arrived.
  */
 
-export type DeploymentStatus =
-  | 'queued'
-  | 'provisioning'
-  | 'booting'
-  | 'ready'
-  | 'stopping'
-  | 'stopped'
-  | 'starting'
-  | 'destroying'
-  | 'destroyed'
-  | 'failed';
+import type { DeploymentStatus } from '../store/types.js';
+export type { DeploymentStatus };
 
 export interface RouteTarget {
   deploymentId: string;

@@ -189,7 +189,7 @@ function resolveResources(spec: Spec): ResolvedResources {
   };
 }
 
-function resolveLifecycle(spec: Spec): ResolvedLifecycle {
+export function resolveLifecycle(spec: Spec): ResolvedLifecycle {
   const l = spec.lifecycle ?? {};
   return {
     idleTimeoutMs: l.idle_timeout === undefined ? null : parseDuration(l.idle_timeout),
