@@ -25,6 +25,8 @@ import { createStoreGatewayBackend } from './gateway-backend.js';
 import { gatewaySettings, type GatewayFlags } from './gateway-config.js';
 import { keyRoutes } from '../api/routes/keys.js';
 import { metricsRoute } from '../api/routes/metrics.js';
+import { agentRoutes } from '../api/routes/agent.js';
+import { agentCallbackDeps, renderUserDataHook } from './bootstrap-binding.js';
 
 export interface ServerOptions {
   home?: string;
@@ -45,6 +47,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const providers = await loadProviders(env, { home });
   const configured = new Set(providers.keys());
   const plan = (spec: Parameters<typeof planOffers>[0]) => planOffers(spec, configured);
+  // The API URL a machine's agent reports to; known once the API listens (before any job runs).
+  let controlPlaneUrl = '';
   const holder = `${hostname()}:${process.pid}:${newId('s', 6)}`;
 
   const ctx: EngineContext = {
@@ -58,6 +62,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     pollMs: Number(env.ALOFT_POLL_MS ?? 500),
     orphanGraceMs: Number(env.ALOFT_ORPHAN_GRACE_MS ?? 60_000),
     crashAt: env.ALOFT_CRASH_AT,
+    // Cloud machines boot with cloud-init from bootstrap/; the local provider gets none.
+    renderUserData: renderUserDataHook({ controlPlaneUrl: () => controlPlaneUrl, env, log }),
   };
   const engine = createEngine(ctx);
 
@@ -75,6 +81,27 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     throw new Error(`the gateway cannot listen: ${(err as Error).message} (set ALOFT_GATEWAY_PORT or --gateway-port)`);
   }
 
+  const token = ensureAdminToken(p.token);
+  const api = await buildApi({
+    engine,
+    store,
+    providers,
+    plan,
+    adminTokenHash: hashToken(token),
+    version: opts.version,
+    gatewayUrl: () => gatewayUrl,
+    plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry]), async (app) => agentRoutes(app, agentCallbackDeps(store.db))],
+    owner: () => env.USER ?? 'local',
+  });
+  const host = opts.host ?? env.ALOFT_API_HOST ?? '127.0.0.1';
+  const port = opts.port ?? Number(env.ALOFT_API_PORT ?? DEFAULT_API_PORT);
+  await api.listen({ host, port });
+  const addr = api.server.address();
+  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const apiUrl = `http://${host}:${actualPort}`;
+  controlPlaneUrl = env.ALOFT_PUBLIC_URL?.replace(/\/+$/, '') || apiUrl;
+
+  // Jobs start after the API listens: user-data names the URL the machine reports to.
   const worker = startWorker({
     db: store.db,
     dialect: store.dialect,
@@ -89,24 +116,6 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   // Open streams and unflushed requests keep a deployment from being idle.
   const loops = startLoops(ctx, engine, { holder, intervalMs: Number(env.ALOFT_LOOP_MS ?? 2000), isActive: (id) => gateway.activity.isActive(id) });
 
-  const token = ensureAdminToken(p.token);
-  const api = await buildApi({
-    engine,
-    store,
-    providers,
-    plan,
-    adminTokenHash: hashToken(token),
-    version: opts.version,
-    gatewayUrl: () => gatewayUrl,
-    plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry])],
-    owner: () => env.USER ?? 'local',
-  });
-  const host = opts.host ?? env.ALOFT_API_HOST ?? '127.0.0.1';
-  const port = opts.port ?? Number(env.ALOFT_API_PORT ?? DEFAULT_API_PORT);
-  await api.listen({ host, port });
-  const addr = api.server.address();
-  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
-  const apiUrl = `http://${host}:${actualPort}`;
   writeServerInfo(p.serverInfo, { pid: process.pid, apiUrl, gatewayUrl, startedAt: Date.now(), version: opts.version });
   log.info({ apiUrl, gatewayUrl, store: store.dialect, providers: [...configured] }, 'aloft control plane ready');
 
