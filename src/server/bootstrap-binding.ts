@@ -23,7 +23,7 @@ import type { DB } from '../store/types.js';
 
 export interface RenderHookOptions {
   /** Base URL the machine's agent reports to (ALOFT_PUBLIC_URL, else the API URL). Read at render time. */
-  controlPlaneUrl(): string;
+  controlPlaneUrl(): string | Promise<string>;
   env?: NodeJS.ProcessEnv;
   log?: Logger;
 }
@@ -61,7 +61,7 @@ export function renderUserDataHook(opts: RenderHookOptions): (input: UserDataInp
       tailscaleAuthKey = env[name];
       if (!tailscaleAuthKey) throw new PermanentJobError(`access.tailscale needs the auth key in $${name} on the control plane`);
     }
-    const controlPlaneUrl = opts.controlPlaneUrl();
+    const controlPlaneUrl = await opts.controlPlaneUrl();
     if (!warned && /^https?:\/\/(127\.|localhost|\[::1\])/.test(controlPlaneUrl)) {
       warned = true;
       opts.log?.warn({ controlPlaneUrl }, 'cloud machines report to a loopback URL they cannot reach; set ALOFT_PUBLIC_URL');

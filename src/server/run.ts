@@ -47,8 +47,10 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const providers = await loadProviders(env, { home });
   const configured = new Set(providers.keys());
   const plan = (spec: Parameters<typeof planOffers>[0]) => planOffers(spec, configured);
-  // The API URL a machine's agent reports to; known once the API listens (before any job runs).
-  let controlPlaneUrl = '';
+  // The URL a machine's agent reports to (ALOFT_PUBLIC_URL, else the API's): known once the
+  // API listens; a job that renders user-data before then waits for it.
+  let setControlPlaneUrl!: (url: string) => void;
+  const controlPlaneUrl = new Promise<string>((r) => (setControlPlaneUrl = r));
   const holder = `${hostname()}:${process.pid}:${newId('s', 6)}`;
 
   const ctx: EngineContext = {
@@ -81,6 +83,20 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     throw new Error(`the gateway cannot listen: ${(err as Error).message} (set ALOFT_GATEWAY_PORT or --gateway-port)`);
   }
 
+  const worker = startWorker({
+    db: store.db,
+    dialect: store.dialect,
+    workerId: holder,
+    handlers: engine.handlers,
+    concurrency: Number(env.ALOFT_WORKER_CONCURRENCY ?? 8),
+    leaseMs: Number(env.ALOFT_JOB_LEASE_MS ?? 15_000),
+    onError: (job, err, outcome) => log.warn({ job: job.id, kind: job.kind, outcome, err: (err as Error).message }, 'job failed'),
+  });
+  ctx.nudge = () => worker.nudge();
+
+  // Open streams and unflushed requests keep a deployment from being idle.
+  const loops = startLoops(ctx, engine, { holder, intervalMs: Number(env.ALOFT_LOOP_MS ?? 2000), isActive: (id) => gateway.activity.isActive(id) });
+
   const token = ensureAdminToken(p.token);
   const api = await buildApi({
     engine,
@@ -99,23 +115,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const addr = api.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const apiUrl = `http://${host}:${actualPort}`;
-  controlPlaneUrl = env.ALOFT_PUBLIC_URL?.replace(/\/+$/, '') || apiUrl;
-
-  // Jobs start after the API listens: user-data names the URL the machine reports to.
-  const worker = startWorker({
-    db: store.db,
-    dialect: store.dialect,
-    workerId: holder,
-    handlers: engine.handlers,
-    concurrency: Number(env.ALOFT_WORKER_CONCURRENCY ?? 8),
-    leaseMs: Number(env.ALOFT_JOB_LEASE_MS ?? 15_000),
-    onError: (job, err, outcome) => log.warn({ job: job.id, kind: job.kind, outcome, err: (err as Error).message }, 'job failed'),
-  });
-  ctx.nudge = () => worker.nudge();
-
-  // Open streams and unflushed requests keep a deployment from being idle.
-  const loops = startLoops(ctx, engine, { holder, intervalMs: Number(env.ALOFT_LOOP_MS ?? 2000), isActive: (id) => gateway.activity.isActive(id) });
-
+  setControlPlaneUrl(env.ALOFT_PUBLIC_URL?.replace(/\/+$/, '') || apiUrl);
   writeServerInfo(p.serverInfo, { pid: process.pid, apiUrl, gatewayUrl, startedAt: Date.now(), version: opts.version });
   log.info({ apiUrl, gatewayUrl, store: store.dialect, providers: [...configured] }, 'aloft control plane ready');
 
