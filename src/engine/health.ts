@@ -1,10 +1,11 @@
 /** Is the workload answering? A 2xx on its health path (ollama: the model is listed). */
 import { request } from 'undici';
 
-export async function probeHealth(endpoint: string, path: string, opts: { model?: string; timeoutMs?: number } = {}): Promise<boolean> {
+export async function probeHealth(endpoint: string, path: string, opts: { model?: string; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<boolean> {
   try {
     const res = await request(new URL(path, endpoint), {
       method: 'GET',
+      headers: opts.headers,
       headersTimeout: opts.timeoutMs ?? 2000,
       bodyTimeout: opts.timeoutMs ?? 2000,
     });

@@ -27,6 +27,7 @@ import { lifecycleOf, workloadOf } from './workload.js';
 import { waitReady } from './wait-ready.js';
 import { removeLeftovers, teardown } from './teardown.js';
 import { costColumns } from './cost.js';
+import { workloadPort } from '../bootstrap/builder.js';
 
 interface Prepared {
   port: number;
@@ -51,7 +52,7 @@ export async function provisionJob(ctx: EngineContext, job: Job, signal: AbortSi
 
     const prepared = await step<Prepared>(ctx, job, 'prepare', async () => {
       const w = workloadOf(spec, dep.base_dir);
-      const port = offers[0]!.provider === 'local' ? (w.port ?? (await findFreePort())) : (w.port ?? 8080);
+      const port = offers[0]!.provider === 'local' ? (w.port ?? (await findFreePort())) : cloudProxyPort(spec, w.port);
       const upstreamSecret = randomBytes(32).toString('base64url');
       const agentToken = `agt_${randomBytes(32).toString('base64url')}`;
       await updateDeployment(ctx.store.db, dep.id, {
@@ -132,7 +133,9 @@ async function createWithFailover(
       idempotency_key: key,
       created_at: ctx.now(),
     });
-    const upstreamSecret = dep.upstream_secret ? ctx.secrets.open(dep.upstream_secret) : '';
+    // Read fresh: the caller's row predates the prepare step that sealed the secret.
+    const sealed = (await mustGet(ctx, dep.id)).upstream_secret;
+    const upstreamSecret = sealed ? ctx.secrets.open(sealed) : '';
     const agentToken = prepared.sealedAgentToken ? ctx.secrets.open(prepared.sealedAgentToken) : '';
     const userData = ctx.renderUserData
       ? await ctx.renderUserData({ spec, deployment: dep, offer, port: prepared.port, upstreamSecret, agentToken })
@@ -173,6 +176,21 @@ async function createWithFailover(
     return { machineId: row.id, offerIndex: i, providerId: machine.id, endpoint: machine.endpoint ?? null };
   }
   throw new PermanentJobError(`no capacity in any offer: ${failures.join('; ')}`);
+}
+
+/** The key proxy's default port on a cloud machine (docs/bootstrap.md). */
+export const CLOUD_PROXY_PORT = 8443;
+
+/**
+ * The one port a cloud machine opens: its key proxy's. spec.port when given, unless the
+ * workload itself listens there (a service's own port, kept on 127.0.0.1 behind the
+ * proxy); then the default proxy port.
+ */
+export function cloudProxyPort(spec: Spec, asked: number | null): number {
+  const own = workloadPort(spec);
+  const port = asked ?? CLOUD_PROXY_PORT;
+  if (port !== own || spec.kind === 'devbox') return port;
+  return own === CLOUD_PROXY_PORT ? CLOUD_PROXY_PORT + 1000 : CLOUD_PROXY_PORT;
 }
 
 export async function mustGet(ctx: EngineContext, id: string): Promise<Deployment> {

@@ -14,6 +14,7 @@ import type { EngineContext } from './context.js';
 import { providerFor } from './context.js';
 import { probeHealth } from './health.js';
 import { workloadOf } from './workload.js';
+import { upstreamAuthHeader } from '../bootstrap/sha-crypt.js';
 
 export async function waitReady(
   ctx: EngineContext,
@@ -26,6 +27,9 @@ export async function waitReady(
   const w = workloadOf(spec, dep.base_dir);
   const ref = { provider: provider.name, id: machine.providerId, region: dep.region ?? undefined };
   const deadline = ctx.now() + ctx.readyTimeoutMs;
+  // A cloud machine answers only through its key proxy, which wants the upstream secret as
+  // HTTP Basic auth (docs/bootstrap.md); a local process checks nothing on its health path.
+  const headers = provider.name !== 'local' && dep.upstream_secret ? upstreamAuthHeader(ctx.secrets.open(dep.upstream_secret)) : undefined;
   while (true) {
     if (signal.aborted) throw new Error('shutting down');
     const current = await getDeployment(ctx.store.db, dep.id);
@@ -42,7 +46,7 @@ export async function waitReady(
       throw new PermanentJobError(`${dep.name} ${m.stateReason ?? m.state} before it became ready${tail ? `: ${tail}` : ''}`);
     }
     const endpoint = m?.endpoint ?? machine.endpoint;
-    if (m?.state === 'running' && endpoint && (await probeHealth(endpoint, w.healthPath, { model: w.model }))) return endpoint;
+    if (m?.state === 'running' && endpoint && (await probeHealth(endpoint, w.healthPath, { model: w.model, headers }))) return endpoint;
     if (ctx.now() > deadline) {
       throw new TransientError(`${dep.name} did not answer ${w.healthPath} within ${Math.round(ctx.readyTimeoutMs / 1000)}s`);
     }

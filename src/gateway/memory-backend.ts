@@ -55,6 +55,7 @@ export function createMemoryBackend(): MemoryBackend {
         status: t.status ?? 'ready',
         upstreamUrl: t.upstreamUrl ?? null,
         upstreamSecret: t.upstreamSecret ?? null,
+        ...(t.upstreamSecretHeader ? { upstreamSecretHeader: t.upstreamSecretHeader } : {}),
         wakeOnRequest: t.wakeOnRequest ?? true,
         wakeTimeoutMs: t.wakeTimeoutMs ?? 300_000,
       };

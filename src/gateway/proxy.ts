@@ -54,7 +54,7 @@ export function forward(req: IncomingMessage, res: ServerResponse, target: Route
         origin: base.origin,
         path: upstreamPath(base, path),
         method: req.method as Dispatcher.HttpMethod,
-        headers: upstreamRequestHeaders(req, { secretHeader: opts.secretHeader, secret: target.upstreamSecret, tls: opts.tls }),
+        headers: upstreamRequestHeaders(req, { secretHeader: target.upstreamSecretHeader ?? opts.secretHeader, secret: target.upstreamSecret, tls: opts.tls }),
         body,
         headersTimeout: opts.timeouts.headersMs,
         bodyTimeout: opts.timeouts.bodyIdleMs,

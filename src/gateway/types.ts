@@ -23,6 +23,13 @@ export interface RouteTarget {
   upstreamUrl: string | null;
   /** Sent to the machine in the upstream secret header; null sends none. */
   upstreamSecret: string | null;
+  /**
+   * The header that carries upstreamSecret for this target; default: the gateway's
+   * configured one (X-Aloft-Upstream-Secret, what local machines check). Cloud machines'
+   * key proxies check `authorization` with the value `Basic …` (bootstrap's
+   * upstreamAuthHeader). The client's own headers of that name never reach the machine.
+   */
+  upstreamSecretHeader?: string;
   wakeOnRequest: boolean;
   wakeTimeoutMs: number;
 }

@@ -36,7 +36,7 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       port: base.port || (base.protocol === 'https:' ? 443 : 80),
       method: req.method,
       path: upstreamPath(base, path),
-      headers: upstreamRequestHeaders(req, { secretHeader: opts.secretHeader, secret: target.upstreamSecret, upgrade: true, tls: opts.tls }),
+      headers: upstreamRequestHeaders(req, { secretHeader: target.upstreamSecretHeader ?? opts.secretHeader, secret: target.upstreamSecret, upgrade: true, tls: opts.tls }),
       timeout: opts.connectMs,
     });
     upReq.on('timeout', () => upReq.destroy(new Error('upstream timeout')));

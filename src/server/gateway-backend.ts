@@ -7,6 +7,7 @@
  * wake-on-request polling sees the engine's progress at once.
  */
 import type { Kysely } from 'kysely';
+import { upstreamAuthHeader } from '../bootstrap/sha-crypt.js';
 import type { Engine } from '../engine/engine.js';
 import { lifecycleOf } from '../engine/workload.js';
 import type { SecretBox } from '../lib/secret-box.js';
@@ -42,12 +43,16 @@ export function createStoreGatewayBackend(deps: StoreBackendDeps): GatewayBacken
         secret = null;
       }
     }
+    // Cloud machines sit behind bootstrap's nginx key proxy, which checks HTTP Basic auth
+    // (docs/bootstrap.md); local machines check the gateway's configured secret header.
+    const cloud = d.provider !== null && d.provider !== 'local';
     return {
       deploymentId: d.id,
       name: d.name,
       status: d.status,
       upstreamUrl: d.endpoint,
-      upstreamSecret: secret,
+      upstreamSecret: secret !== null && cloud ? upstreamAuthHeader(secret).authorization : secret,
+      ...(cloud ? { upstreamSecretHeader: 'authorization' } : {}),
       wakeOnRequest: policy.wakeOnRequest,
       wakeTimeoutMs: policy.wakeTimeoutMs,
     };

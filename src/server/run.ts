@@ -27,6 +27,8 @@ import { gatewaySettings, type GatewayFlags } from './gateway-config.js';
 import { keyRoutes } from '../api/routes/keys.js';
 import { metricsRoute } from '../api/routes/metrics.js';
 import { loadConfig } from './config.js';
+import { agentRoutes } from '../api/routes/agent.js';
+import { agentCallbackDeps, renderUserDataHook } from './bootstrap-binding.js';
 
 export interface ServerOptions {
   home?: string;
@@ -50,6 +52,10 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const configured = new Set(providers.keys());
   const limits = regionLimits(providers);
   const plan = (spec: Parameters<typeof planOffers>[0]) => planOffers(spec, configured, limits);
+  // The URL a machine's agent reports to (ALOFT_PUBLIC_URL, else the API's): known once the
+  // API listens; a job that renders user-data before then waits for it.
+  let setControlPlaneUrl!: (url: string) => void;
+  const controlPlaneUrl = new Promise<string>((r) => (setControlPlaneUrl = r));
   const holder = `${hostname()}:${process.pid}:${newId('s', 6)}`;
 
   const ctx: EngineContext = {
@@ -65,6 +71,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     orphanScanMs: Number(env.ALOFT_ORPHAN_SCAN_MS ?? 30_000),
     crashAt: env.ALOFT_CRASH_AT,
     budgets: config.budgets,
+    // Cloud machines boot with cloud-init from bootstrap/; the local provider gets none.
+    renderUserData: renderUserDataHook({ controlPlaneUrl: () => controlPlaneUrl, env, log }),
   };
   const engine = createEngine(ctx);
 
@@ -105,7 +113,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     adminTokenHash: hashToken(token),
     version: opts.version,
     gatewayUrl: () => gatewayUrl,
-    plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry])],
+    plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry]), async (app) => agentRoutes(app, agentCallbackDeps(store.db))],
     owner: () => env.USER ?? 'local',
     secretValues: secretValuesOf(env),
     providerCheckTimeoutMs: Number(env.ALOFT_PROVIDER_CHECK_MS ?? 20_000),
@@ -116,6 +124,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const addr = api.server.address();
   const actualPort = typeof addr === 'object' && addr ? addr.port : port;
   const apiUrl = `http://${host}:${actualPort}`;
+  setControlPlaneUrl(env.ALOFT_PUBLIC_URL?.replace(/\/+$/, '') || apiUrl);
   writeServerInfo(p.serverInfo, { pid: process.pid, apiUrl, gatewayUrl, startedAt: Date.now(), version: opts.version });
   log.info({ apiUrl, gatewayUrl, store: store.dialect, providers: [...configured] }, 'aloft control plane ready');
 

@@ -24,11 +24,12 @@ test('masked by default, secrets only with --reveal', async () => {
 test('bad input is a usage error (exit 2) naming the problem', async () => {
   const reject = async (text: string, opts: object, re: RegExp) =>
     assert.rejects(renderSpecText(text, { ...base, ...opts }), (e: unknown) => e instanceof CliError && e.exitCode === 2 && re.test(e.message));
-  await reject('kind: ollama\nname: qwen\n', {}, /spec is invalid/);
-  await reject(': : :\n  - [', {}, /not valid YAML/);
+  await reject('kind: ollama\nname: qwen\n', {}, /model: missing required field/);
+  await reject(': : :\n  - [', {}, /invalid YAML/);
   await reject(OLLAMA, { provider: 'nimbus' }, /unknown provider "nimbus"/);
   await reject(OLLAMA, { os: 'windows' }, /--os must be/);
-  await reject('kind: devbox\nname: box\nssh_keys: [k]\naccess:\n  tailscale:\n    auth_key_env: NO_SUCH_VAR_ALOFT\n', { reveal: true }, /NO_SUCH_VAR_ALOFT/);
+  await reject('kind: devbox\nname: box\nssh_keys: [k]\n', {}, /spec>:3:12: ssh_keys\[0\]: expected an OpenSSH public key/);
+  await reject('kind: devbox\nname: box\nssh_keys: ["ssh-ed25519 AAAAC3Nza me@host"]\naccess:\n  tailscale:\n    auth_key_env: NO_SUCH_VAR_ALOFT\n', { reveal: true }, /NO_SUCH_VAR_ALOFT/);
 });
 
 test('a dev box\'s .pub paths are read relative to the spec; a missing one is a usage error', async (t) => {

@@ -34,48 +34,30 @@ function offerGpu(flag: string | undefined, specGpu: string | undefined): { name
   return { name, count: n, vramGb: 0 };
 }
 
-/** A dev box's `.pub` paths (~/ or relative to the spec file) replaced by the keys they hold. */
-async function resolveSshKeys(keys: string[], baseDir: string): Promise<string[]> {
-  const [{ readFile }, { homedir }, { resolve }] = await Promise.all([import('node:fs/promises'), import('node:os'), import('node:path')]);
-  const out: string[] = [];
-  for (const k of keys) {
-    const s = k.trim();
-    if (!s.endsWith('.pub') || /\s/.test(s)) {
-      out.push(s);
-      continue;
-    }
-    const file = s.startsWith('~/') ? resolve(homedir(), s.slice(2)) : resolve(baseDir, s);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      throw usageError(`ssh key file ${s}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'cannot read'}`);
-    }
-    out.push(...text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
-  }
-  return out;
-}
-
 /** Renders a spec file's text the way the command prints it. */
-export async function renderSpecText(text: string, opts: RenderOptions, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd()) {
-  const [{ parse }, { Value }, { Spec }, bs] = await Promise.all([
-    import('yaml'),
-    import('@sinclair/typebox/value'),
-    import('../../spec/schema.js'),
+export async function renderSpecText(text: string, opts: RenderOptions, env: NodeJS.ProcessEnv = process.env, baseDir = process.cwd(), file?: string) {
+  const [{ parseSpec }, { SpecError }, { loadSshPublicKeys }, bs] = await Promise.all([
+    import('../../spec/parse.js'),
+    import('../../spec/errors.js'),
+    import('../../spec/ssh-keys.js'),
     import('../../bootstrap/index.js'),
   ]);
-  let raw: unknown;
+  // The spec module's parser: the same checks and file:line:column messages as `aloft up`.
+  let spec;
   try {
-    raw = parse(text);
+    spec = parseSpec(text, { file, baseDir });
   } catch (e) {
-    throw usageError(`the spec is not valid YAML: ${(e as Error).message.split('\n')[0]}`);
+    if (e instanceof SpecError) throw usageError(e.message);
+    throw e;
   }
-  if (!Value.Check(Spec, raw)) {
-    const first = [...Value.Errors(Spec, raw)][0];
-    throw usageError(`the spec is invalid${first ? ` at ${first.path || '/'}: ${first.message}` : ''}`);
+  if (spec.kind === 'devbox') {
+    // The builder takes keys; .pub paths are read relative to the spec's directory.
+    try {
+      spec = { ...spec, ssh_keys: await loadSshPublicKeys(spec.ssh_keys, baseDir) };
+    } catch (e) {
+      throw usageError((e as Error).message);
+    }
   }
-  const spec = raw;
-  if (spec.kind === 'devbox') spec.ssh_keys = await resolveSshKeys(spec.ssh_keys, baseDir);
   if (!(opts.provider in bs.PROVIDER_LIMITS)) throw usageError(`unknown provider "${opts.provider}" (one of ${Object.keys(bs.PROVIDER_LIMITS).join(', ')})`);
   if (!(OSES as readonly string[]).includes(opts.os)) throw usageError(`--os must be one of ${OSES.join(', ')}`);
   if (opts.ollamaMode && opts.ollamaMode !== 'native' && opts.ollamaMode !== 'container') throw usageError('--ollama-mode must be native or container');
@@ -143,15 +125,15 @@ export function register(program: Command): void {
     .option('--reveal', 'print secrets instead of <redacted:name>')
     .option('--json', 'print JSON: provider, sizes, limit, ingress ports and the user-data')
     .action(async (specPath: string, opts: RenderOptions) => {
-      const { readFile } = await import('node:fs/promises');
-      let text: string;
+      const [{ loadSpecFile }, { SpecError }] = await Promise.all([import('../../spec/parse.js'), import('../../spec/errors.js')]);
+      let loaded;
       try {
-        text = await readFile(specPath, 'utf8');
+        loaded = await loadSpecFile(specPath);
       } catch (e) {
-        throw usageError(`cannot read ${specPath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        if (e instanceof SpecError) throw usageError(e.message);
+        throw e;
       }
-      const { dirname, resolve } = await import('node:path');
-      const r = await renderSpecText(text, opts, process.env, dirname(resolve(specPath)));
+      const r = await renderSpecText(loaded.text, opts, process.env, loaded.baseDir, specPath);
       if (opts.json) {
         const { printJson } = await import('../output.js');
         printJson({ provider: r.provider, bytes: r.bytes, encoding: r.encoding, measuredBytes: r.measuredBytes, limit: r.limit, ingressPorts: r.ingressPorts, userData: r.text });

@@ -43,6 +43,7 @@ import { archOfType, clientToken, describeOne, findTagged, PROVIDER, TAG_PORT, t
 import { deleteSecurityGroup, ensureSecurityGroup, findSecurityGroups, setGroupRules, toAwsTags } from './security-group.js';
 import { createVolumeOps } from './volumes.js';
 import { consoleLines } from './logs.js';
+import { userDataField } from '../user-data.js';
 
 export { fromEnv } from './from-env.js';
 
@@ -64,7 +65,6 @@ export interface AwsProviderOptions extends AwsClientOptions {
 
 export type AwsProvider = Provider & StartStopCapable & FirewallCapable & VolumesCapable & SnapshotsCapable & LogsCapable & LeftoversCapable;
 
-const USER_DATA_MAX = 16 * 1024;
 
 export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
   const defaultRegion = opts.region ?? 'us-east-1';
@@ -123,8 +123,8 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
         book.remember(existing.InstanceId!, region);
         return toMachine(existing, region);
       }
-      const userData = req.userData === undefined ? undefined : Buffer.from(req.userData, 'utf8');
-      if (userData && userData.length > USER_DATA_MAX) throw new InvalidRequestError(`aws: user-data is ${userData.length} bytes; EC2 takes at most ${USER_DATA_MAX}`);
+      // Plain text in, base64 out (gzip-compressed first when over EC2's 16 KB raw limit).
+      const userData = req.userData === undefined ? undefined : userDataField(PROVIDER, req.userData);
       const gpu = Boolean(req.offer.gpu && req.offer.gpu.count > 0);
       const explicitImage = 'image' in req.spec && req.spec.image?.startsWith('ami-') ? req.spec.image : undefined;
       const image = await images.resolve({
@@ -147,7 +147,7 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
               MinCount: 1,
               MaxCount: 1,
               SecurityGroupIds: [sg.groupId],
-              UserData: userData?.toString('base64'),
+              UserData: userData,
               MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 2 },
               BlockDeviceMappings: [{ DeviceName: image.rootDevice, Ebs: { VolumeSize: diskGb, VolumeType: 'gp3', Encrypted: true, DeleteOnTermination: true } }],
               InstanceMarketOptions: req.offer.spot

@@ -9,7 +9,6 @@
  * destroy: delete the instance, wait, then its security group and its volumes not
  * labelled aloft-keep=true; a machine already gone is success.
  */
-import { gzipSync } from 'node:zlib';
 import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, ThrottledError, TransientError, isProviderError } from '../errors.js';
 import {
   TAG_DEPLOYMENT,
@@ -36,11 +35,11 @@ import { createExoscaleClient, type ExoscaleClient, type ExoscaleClientOptions }
 import { LABEL_IDEMPOTENCY, LABEL_KEEP, LABEL_PORT, PROVIDER_NAME, instanceName, instanceTypeName, isAloftManaged, toMachine } from './machine.js';
 import { defaultRules, deleteSecurityGroup, ensureSecurityGroup, findSecurityGroup, setRules } from './security-groups.js';
 import * as storage from './storage.js';
+import { userDataField } from '../user-data.js';
 import type { ExoInstance, ExoInstanceType, ExoQuota, ExoTemplate } from './wire.js';
 
 export const DEFAULT_TEMPLATE = 'Linux Ubuntu 24.04 LTS 64-bit';
 export const DEFAULT_ZONE = 'ch-gva-2';
-const USER_DATA_MAX = 32768;
 
 export interface ExoscaleProviderOptions extends ExoscaleClientOptions {
   /** Template (image) name. Default: Ubuntu 24.04 LTS. */
@@ -62,13 +61,9 @@ export type ExoscaleProvider = Provider &
     cleanupDeployment(deploymentId: string): Promise<void>;
   };
 
-/** Base64 user-data within Exoscale's 32 KiB limit, gzipped when needed (cloud-init reads both). */
+/** Base64 user-data within Exoscale's 32 KiB limit (measured on the base64), gzipped when needed (cloud-init reads both). */
 export function encodeUserData(userData: string): string {
-  const plain = Buffer.from(userData, 'utf8').toString('base64');
-  if (plain.length <= USER_DATA_MAX) return plain;
-  const zipped = gzipSync(Buffer.from(userData, 'utf8'), { level: 9 }).toString('base64');
-  if (zipped.length <= USER_DATA_MAX) return zipped;
-  throw new InvalidRequestError(`user-data is ${zipped.length} bytes base64 even gzipped; Exoscale accepts ${USER_DATA_MAX}`);
+  return userDataField('exoscale', userData);
 }
 
 export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleProvider {

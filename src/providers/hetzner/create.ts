@@ -22,6 +22,7 @@ import {
   toLabels,
 } from './labels.js';
 import { toMachine } from './machine.js';
+import { userDataField } from '../user-data.js';
 import type { HAction, HFirewall, HFirewallRule, HServer, HSshKey } from './wire.js';
 
 export interface CreateContext {
@@ -130,7 +131,8 @@ export async function createServer(ctx: CreateContext, req: CreateRequest, opts:
       public_net: { enable_ipv4: true, enable_ipv6: true },
       start_after_create: true,
       ...(sshKeys.length > 0 ? { ssh_keys: sshKeys.map(String) } : {}),
-      ...(req.userData ? { user_data: req.userData } : {}),
+      // Text, not base64; userDataField only enforces Hetzner's 32 KiB limit here.
+      ...(req.userData ? { user_data: userDataField('hetzner', req.userData) } : {}),
     };
     server = (await ctx.client.post<{ server: HServer }>('/servers', body)).server;
     // Marks the firewall with its server, so a `destroy` after the server is gone still finds it.
