@@ -146,7 +146,7 @@ describe('providers through the CLI', { timeout: 300_000 }, () => {
     hetzner.faults.push({ match: 'POST /servers', error: 'resource_unavailable', times: 1 });
     const up = await s.run(['up', file, '--provider', 'hetzner', '--yes'], { timeoutMs: 120_000 });
     assert.equal(up.code, 0, up.stderr + up.stdout);
-    assert.match(up.stderr, /qwen-hz: hetzner\/fsn1 cax21/);
+    assert.match(up.stderr, /qwen-hz: hetzner cax21 \(.*\) in fsn1, \$/);
     assert.match(up.stdout, /qwen-hz is ready at /);
     const posts = hetzner.requests.slice(before).filter((r) => r.method === 'POST' && r.path === '/servers');
     assert.equal(posts.length, 2, 'one refused, one made');
@@ -182,7 +182,7 @@ describe('providers through the CLI', { timeout: 300_000 }, () => {
     const s = await cloudSandbox(t);
     const up = await s.run(['up', ollamaCpu(s, 'qwen-exo'), '--provider', 'exoscale', '--yes'], { timeoutMs: 120_000 });
     assert.equal(up.code, 0, up.stderr + up.stdout);
-    assert.match(up.stderr, new RegExp(`qwen-exo: exoscale/${exoscale.zone} standard\\.large`), 'only the zone the provider serves is offered');
+    assert.match(up.stderr, new RegExp(`qwen-exo: exoscale standard\\.large \\(.*\\) in ${exoscale.zone}, \\$`), 'only the zone the provider serves is offered');
     const id = await deploymentId(s, 'qwen-exo');
     const mine = [...exoscale.state.instances.values()].filter((i) => i.labels['aloft-deployment'] === id);
     assert.equal(mine.length, 1, 'exactly one instance');
@@ -207,7 +207,7 @@ describe('providers through the CLI', { timeout: 300_000 }, () => {
     ec2.inject({ kind: 'capacity', action: 'RunInstances', times: 1 });
     const up = await s.run(['up', ollamaCpu(s, 'qwen-aws'), '--provider', 'aws', '--region', 'us-east-1', '--yes'], { timeoutMs: 120_000 });
     assert.equal(up.code, 0, up.stderr + up.stdout);
-    assert.match(up.stderr, /qwen-aws: aws\/us-east-1 /);
+    assert.match(up.stderr, /qwen-aws: aws \S+ \(.*\) in us-east-1, \$/);
     const id = await deploymentId(s, 'qwen-aws');
     ec2.world.tick();
     const mine = [...ec2.world.instances.values()].filter((i) => i.tags['aloft-deployment'] === id);
