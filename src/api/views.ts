@@ -3,7 +3,10 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { Deployment, EventRow } from '../store/types.js';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+// `type: [x, 'null']` rather than anyOf: Fastify's serializer (fast-json-stringify) runs a
+// schema check per value to pick an anyOf branch, which made listing 10,000 deployments slow.
+const Nullable = (_t: ReturnType<typeof Type.String>) => Type.Unsafe<string | null>({ type: ['string', 'null'] });
+const NullableNumber = () => Type.Unsafe<number | null>({ type: ['number', 'null'] });
 
 export const DeploymentView = Type.Object({
   id: Type.String(),
@@ -18,7 +21,7 @@ export const DeploymentView = Type.Object({
   status_reason: Nullable(Type.String()),
   endpoint: Nullable(Type.String()),
   url: Nullable(Type.String()),
-  price_per_hour: Type.Union([Type.Number(), Type.Null()]),
+  price_per_hour: NullableNumber(),
   created_at: Type.String(),
   updated_at: Type.String(),
   ready_at: Nullable(Type.String()),

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { aloftHome, paths } from '../lib/paths.js';
 import { pidAlive, readServerInfo } from '../server/server-info.js';
 import { createClient, ApiClientError, type AloftClient } from '../sdk/client.js';
+import { nodeTransport } from '../sdk/node-transport.js';
 import { CliError, EXIT_USAGE } from './errors.js';
 
 export async function connect(opts: { start?: boolean } = { start: true }): Promise<AloftClient> {
@@ -23,19 +24,18 @@ export async function connect(opts: { start?: boolean } = { start: true }): Prom
     if (opts.start === false) throw new CliError('the Aloft control plane is not running (start it with: aloft server)');
     info = await startBackground(home);
   }
-  return createClient({ baseUrl: info.apiUrl, token: readFileSync(p.token, 'utf8').trim() });
+  return createClient({ baseUrl: info.apiUrl, token: readFileSync(p.token, 'utf8').trim(), transport: nodeTransport });
 }
 
 /** Polls /healthz until it answers ok or `withinMs` passes. */
 async function healthy(url: string, withinMs = 2000): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   for (;;) {
-    try {
-      const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(Math.max(500, deadline - Date.now())) });
-      if (res.ok) return true;
-    } catch {
-      // not yet
-    }
+    const ok = await nodeTransport({ method: 'GET', url: `${url}/healthz`, headers: {}, timeoutMs: Math.max(500, deadline - Date.now()) }).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ok) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 100));
   }

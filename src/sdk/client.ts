@@ -84,21 +84,32 @@ export interface ProviderCheckView {
   ms?: number;
 }
 
-export function createClient(opts: { baseUrl: string; token?: string }) {
+/** Sends one request and returns its status and body text; throws when unreachable. */
+export type Transport = (req: { method: string; url: string; headers: Record<string, string>; body?: string; timeoutMs?: number }) => Promise<{ status: number; text: string }>;
+
+/** The default transport: fetch (browsers, and Node where start-up time does not matter). */
+export const fetchTransport: Transport = async ({ method, url, headers, body, timeoutMs }) => {
+  const res = await fetch(url, { method, headers, body, signal: timeoutMs ? AbortSignal.timeout(timeoutMs) : undefined });
+  return { status: res.status, text: await res.text() };
+};
+
+export function createClient(opts: { baseUrl: string; token?: string; transport?: Transport }) {
+  const transport = opts.transport ?? fetchTransport;
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(opts.baseUrl + path, {
+      res = await transport({
         method,
+        url: opts.baseUrl + path,
         headers: { ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {
       throw new ApiClientError(0, 'unreachable', `cannot reach the Aloft API at ${opts.baseUrl}: ${(err as Error).message}`);
     }
-    const text = await res.text();
+    const text = res.text;
     const data = text ? JSON.parse(text) : null;
-    if (!res.ok) {
+    if (res.status < 200 || res.status >= 300) {
       const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
       throw new ApiClientError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`);
     }
