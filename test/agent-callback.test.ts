@@ -7,15 +7,18 @@
  * agent script from the user-data reports its stages and heartbeats to the running API.
  *
  * Covered: the engine passes plain cloud-config (agent, key proxy, the API URL, the agent
- * token) to the provider; wait-ready and the gateway present `Authorization: Basic` to the
- * key proxy; stages become `agent` events; a busy heartbeat moves last_activity_at and is
+ * token, the certificate and key the control plane issued) to the provider; the stand-in
+ * serves HTTPS with that certificate; wait-ready and the gateway reach it over https, trust
+ * exactly that certificate (a proxy presenting another one is refused: never ready, 502)
+ * and present `Authorization: Basic` to the key proxy; the key is never stored in the clear; stages become `agent` events; a busy heartbeat moves last_activity_at and is
  * recorded once per busy-state change; a wrong token and a destroyed deployment's token get 401.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
+import { type IncomingMessage } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +28,7 @@ import { fileIn } from './helpers/bootstrap-fixtures.js';
 import { PATHS } from '../src/bootstrap/index.js';
 import { sha256Crypt } from '../src/bootstrap/sha-crypt.js';
 import { paths } from '../src/lib/paths.js';
+import { generateSelfSigned } from '../src/lib/self-signed.js';
 
 const run = promisify(execFile);
 
@@ -57,7 +61,9 @@ test('cloud deployment: rendered user-data, Basic auth to the key proxy, agent s
   // The stand-in key proxy: what the gateway and the health probe reach at the server's address.
   const userDataOf = () => [...double.cloud.servers.values()].map((s) => s.userData).find((u): u is string => !!u);
   const seen: IncomingMessage['headers'][] = [];
-  const proxy = createHttpServer((req, res) => {
+  // It starts with a certificate of its own (not the one issued): the probe must refuse it.
+  const other = await generateSelfSigned('aloft-impostor');
+  const proxy = createHttpsServer({ key: other.keyPem, cert: other.certPem }, (req, res) => {
     const ud = userDataOf();
     const htpasswd = ud ? fileIn(ud, `${PATHS.proxyDir}/htpasswd`).content : '';
     if (!ud || !basicMatches(req.headers.authorization, htpasswd)) return void res.writeHead(401).end();
@@ -67,7 +73,14 @@ test('cloud deployment: rendered user-data, Basic auth to the key proxy, agent s
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
   });
   await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  t.after(() => new Promise((r) => proxy.close(r)));
+  t.after(() => new Promise((r) => (proxy.close(r), proxy.closeAllConnections())));
+  let refusedHandshakes = 0;
+  proxy.on('tlsClientError', () => refusedHandshakes++);
+  /** Serve `pair` from now on; open connections are closed so nobody keeps the old one. */
+  const present = (pair: { certPem: string; keyPem: string }) => {
+    proxy.setSecureContext({ key: pair.keyPem, cert: pair.certPem });
+    proxy.closeAllConnections();
+  };
   const proxyPort = (proxy.address() as { port: number }).port;
 
   const saved = { ...process.env };
@@ -92,12 +105,37 @@ test('cloud deployment: rendered user-data, Basic auth to the key proxy, agent s
   const yaml = `kind: ollama\nname: web\nmodel: qwen2.5:0.5b\nport: ${proxyPort}\nresources:\n  cpus: 2+\nplacement:\n  providers: [hetzner]\n`;
   const created = await api('POST', '/v1/deployments', { yaml });
   assert.equal(created.status, 201, JSON.stringify(created.body));
+
+  // The machine boots with the issued certificate and key in its user-data; until the
+  // stand-in serves them, the probe refuses its handshakes and the deployment stays booting.
+  const issued = await until('user-data', () => userDataOf());
+  const certPem = fileIn(issued, `${PATHS.proxyDir}/cert.pem`).content;
+  const keyPem = fileIn(issued, `${PATHS.proxyDir}/key.pem`).content;
+  assert.match(certPem, /-----BEGIN CERTIFICATE-----/);
+  assert.match(keyPem, /-----BEGIN PRIVATE KEY-----/);
+  await until('three refused probes', () => (refusedHandshakes >= 3 ? true : undefined));
+  const booting = (await api('GET', '/v1/deployments/web')).body;
+  assert.ok(['provisioning', 'booting'].includes(booting.status), `not ready through another certificate: ${booting.status}`);
+  assert.equal(seen.length, 0, 'no request crossed a refused handshake');
+  present({ certPem, keyPem });
+
   const dep = await until('ready', async () => {
     const d = (await api('GET', '/v1/deployments/web')).body;
     assert.notEqual(d.status, 'failed', d.status_reason);
     return d.status === 'ready' ? d : undefined;
   });
   assert.equal(dep.provider, 'hetzner');
+  assert.equal(dep.endpoint, `https://127.0.0.1:${proxyPort}`);
+  // The certificate is public and kept; its key is stored only sealed.
+  const { default: Database } = await import('better-sqlite3');
+  const db = new Database(paths(home).db, { readonly: true });
+  const row = db.prepare('select tls_cert from deployments where id = ?').get(dep.id) as { tls_cert: string };
+  db.close();
+  assert.equal(row.tls_cert.trim(), certPem.trim());
+  for (const f of [paths(home).db, `${paths(home).db}-wal`]) {
+    const bytes = await readFile(f).catch(() => Buffer.alloc(0));
+    assert.ok(!bytes.includes('PRIVATE KEY'), `no clear private key in ${f}`);
+  }
 
   // The engine handed the provider the plain cloud-config the server rendered.
   const ud = userDataOf()!;
@@ -118,6 +156,17 @@ test('cloud deployment: rendered user-data, Basic auth to the key proxy, agent s
   assert.equal(seen.length, 1);
   assert.match(String(seen[0]!.authorization), /^Basic /);
   assert.ok(!JSON.stringify(seen[0]).includes(key));
+
+  // A proxy presenting any other certificate is refused: 502, and nothing reaches it.
+  present(other);
+  seen.length = 0;
+  const refused = await fetch(`${server.gatewayUrl}/d/web/hello`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(refused.status, 502);
+  assert.equal(seen.length, 0);
+  present({ certPem, keyPem });
+  const again = await fetch(`${server.gatewayUrl}/d/web/hello`, { headers: { authorization: `Bearer ${key}` } });
+  assert.equal(again.status, 200);
+  await again.arrayBuffer();
 
   // The real agent script from the user-data, against the running control plane.
   const dir = await mkdtemp(join(tmpdir(), 'aloft-agentcb-agent-'));

@@ -9,15 +9,14 @@
  * Ollama-shaped server on 127.0.0.1 (the double gives instances that public IP) that answers
  * only while the double says an instance is running.
  */
+import { pairInUserData, startTlsStandIn } from './helpers/tls-stand-in.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { parseSpec } from '../src/spec/index.js';
 import type { Spec } from '../src/spec/schema.js';
 import { startEc2Double, type Ec2Double } from './doubles/ec2-double.js';
@@ -45,19 +44,17 @@ after(async () => {
 
 /** The workload a booted instance would serve: Ollama's /api/tags listing the model. */
 async function fakeOllama(model: string): Promise<number> {
-  const server = http.createServer((req, res) => {
+  // HTTPS with the certificate issued to the newest instance, as its key proxy would serve it.
+  const latest = () => pairInUserData(double.calls('RunInstances').map((c) => (c.params as QueryObject).UserData as string | undefined).filter(Boolean).at(-1));
+  const standIn = await startTlsStandIn(latest, (req, res) => {
     double.world.tick();
     const up = [...double.world.instances.values()].some((i) => i.state === 'running' && i.publicIp === '127.0.0.1');
     if (!up) return void req.socket.destroy();
     if (req.url === '/api/tags') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: [{ name: model, model }] }));
     res.writeHead(404).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
-  return (server.address() as AddressInfo).port;
+  cleanups.push(() => standIn.close());
+  return standIn.port;
 }
 
 let n = 0;
@@ -107,7 +104,7 @@ describe('e2e: the engine on AWS (EC2 double)', () => {
     const spec = await specWithPort();
     const dep = await e.engine.submit({ spec, baseDir: null, owner: 'e2e' });
     const ready = await waitStatus(e, spec.name, 'ready');
-    assert.equal(ready.endpoint, `http://127.0.0.1:${(spec as { port: number }).port}`);
+    assert.equal(ready.endpoint, `https://127.0.0.1:${(spec as { port: number }).port}`);
     assert.equal(ready.provider, 'aws');
 
     const run = double.calls('RunInstances').map((c) => c.params as QueryObject).find((p) => JSON.stringify(p).includes(dep.id))!;
@@ -203,7 +200,7 @@ describe('e2e: the engine on AWS (EC2 double)', () => {
 
     const second = child();
     assert.equal(await second.exited, 0, second.out());
-    assert.match(second.out(), /READY http:\/\/127\.0\.0\.1:\d+/, second.out());
+    assert.match(second.out(), /READY https:\/\/127\.0\.0\.1:\d+/, second.out());
 
     const e = await engine(['g6.xlarge'], db);
     const dep = await e.engine.get(spec.name);

@@ -15,8 +15,7 @@ import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { startTlsStandIn, type TlsPair } from './helpers/tls-stand-in.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,14 +59,15 @@ describe('engine → Exoscale provider → API double', { timeout: 120_000 }, ()
     const dir = mkdtempSync(path.join(tmpdir(), 'aloft-e2e-exo-'));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
 
-    // The "VM's" Ollama: answers /api/tags with the model once the machine is up.
-    const ollama: Server = createServer((req, res) => {
+    // The "VM's" key proxy in front of Ollama: HTTPS with the certificate the control plane
+    // issued (handed to the user-data hook below); answers /api/tags with the model.
+    let issued: TlsPair | undefined;
+    const ollama = await startTlsStandIn(() => issued, (req, res) => {
       res.writeHead(req.url === '/api/tags' ? 200 : 404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ models: [{ name: 'qwen2.5-coder:32b', model: 'qwen2.5-coder:32b' }] }));
     });
-    await new Promise<void>((r) => ollama.listen(0, '127.0.0.1', r));
-    cleanups.push(() => new Promise((r) => ollama.close(r)));
-    const port = (ollama.address() as AddressInfo).port;
+    cleanups.push(() => ollama.close());
+    const port = ollama.port;
 
     const d = await startExoscaleDouble({ key: KEY, secret: SECRET, publicIp: () => '127.0.0.1' });
     cleanups.push(() => d.close());
@@ -82,7 +82,8 @@ describe('engine → Exoscale provider → API double', { timeout: 120_000 }, ()
       store,
       providers: new Map([['exoscale', provider]]),
       plan: async () => [offer('gpua5000.small', { name: 'A5000', count: 1, vramGb: 24 }, 1.2), offer('standard.large', null, 1.4)],
-      renderUserData: async ({ deployment, port: p }) => {
+      renderUserData: async ({ deployment, port: p, tls }) => {
+        issued = tls;
         const ud = `#cloud-config\n# aloft deployment ${deployment.id}\nruncmd:\n  - [sh, -c, "echo serving on ${p}"]\n`;
         userDataSeen.push(ud);
         return ud;
@@ -108,7 +109,7 @@ describe('engine → Exoscale provider → API double', { timeout: 120_000 }, ()
       return cur.status === 'ready' ? cur : null;
     }, 60_000, 'ready');
 
-    assert.equal(ready.endpoint, `http://127.0.0.1:${port}`);
+    assert.equal(ready.endpoint, `https://127.0.0.1:${port}`);
     assert.equal(ready.instance_type, 'standard.large', 'failed over to the second offer');
     const instances = [...d.state.instances.values()];
     assert.equal(instances.length, 1, 'exactly one machine');

@@ -11,8 +11,7 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { pairInUserData, startTlsStandIn, tlsComment, type TlsStandIn } from './helpers/tls-stand-in.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +30,7 @@ import type { Deployment } from '../src/store/types.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 let double: HetznerDouble;
-let ollama: Server;
+let ollama: TlsStandIn;
 let ollamaPort: number;
 let store: Store;
 let engine: Engine;
@@ -40,14 +39,17 @@ let offers: PlannedOffer[];
 let baseSpec: Spec;
 
 before(async () => {
-  ollama = createServer((req, res) => {
-    if (req.url === '/api/tags') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: [{ name: 'qwen2.5:0.5b', model: 'qwen2.5:0.5b' }] }));
-    } else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => ollama.listen(0, '127.0.0.1', r));
-  ollamaPort = (ollama.address() as AddressInfo).port;
   double = await startHetznerDouble({ actionMs: 60, ipv4For: () => '127.0.0.1' });
+  // The machine's key proxy: HTTPS with the certificate issued to the newest server.
+  ollama = await startTlsStandIn(
+    () => pairInUserData([...double.cloud.servers.values()].map((s) => s.userData).filter(Boolean).at(-1)),
+    (req, res) => {
+      if (req.url === '/api/tags') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: [{ name: 'qwen2.5:0.5b', model: 'qwen2.5:0.5b' }] }));
+      } else res.writeHead(404).end();
+    },
+  );
+  ollamaPort = ollama.port;
 
   const { spec } = await loadSpecFile(path.join(ROOT, 'examples/ollama-cpu.yaml'));
   baseSpec = { ...spec, port: ollamaPort } as Spec;
@@ -64,7 +66,7 @@ before(async () => {
     store,
     providers: new Map([['hetzner', createHetznerProvider({ token: double.token, endpoint: double.url, actionWaitMs: 5000, destroyWaitMs: 5000 })]]),
     plan: async () => offers,
-    renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id}\nwrite_files:\n  - path: /etc/aloft/port\n    content: "${i.port}"\n`,
+    renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id}\nwrite_files:\n  - path: /etc/aloft/port\n    content: "${i.port}"\n${tlsComment(i.tls)}`,
     secrets: secretBoxFromKey(randomBytes(32)),
     log: pino({ level: 'silent' }),
     now: Date.now,
@@ -81,7 +83,7 @@ after(async () => {
   await worker?.stop();
   await store?.close();
   await double?.close();
-  await new Promise<void>((r) => (ollama ? ollama.close(() => r()) : r()));
+  await ollama?.close();
 });
 
 async function until(name: string, statuses: string[], timeoutMs = 60_000): Promise<Deployment> {
@@ -109,7 +111,7 @@ function cloudOf(deploymentId: string) {
 async function upAndDown(name: string, check: (dep: Deployment) => void | Promise<void>) {
   const submitted = await engine.submit({ spec: { ...baseSpec, name } as Spec, baseDir: ROOT, owner: 'e2e' });
   const dep = await until(name, ['ready']);
-  assert.equal(dep.endpoint, `http://127.0.0.1:${ollamaPort}`);
+  assert.equal(dep.endpoint, `https://127.0.0.1:${ollamaPort}`);
   await check(dep);
   await engine.requestDestroy(name);
   await until(name, ['destroyed']);

@@ -11,8 +11,7 @@
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { pairInUserData, startTlsStandIn, type TlsStandIn } from './helpers/tls-stand-in.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, sandbox, serverInfo, waitFor, type Sandbox } from './helpers/cli.js';
@@ -21,7 +20,7 @@ import { startExoscaleDouble, type ExoscaleDouble } from './doubles/exoscale-dou
 import { startEc2Double, TEST_KEY, type Ec2Double } from './doubles/ec2-double.js';
 
 const MODEL = 'qwen2.5:0.5b';
-let ollama: Server;
+let ollama: TlsStandIn;
 let ollamaPort: number;
 let hetzner: HetznerDouble;
 let exoscale: ExoscaleDouble;
@@ -29,22 +28,32 @@ let ec2: Ec2Double;
 const EXO = { key: 'EXOtest0123456789abcdef', secret: 'exo-secret-for-tests-0123456789' };
 
 before(async () => {
-  ollama = createServer((req, res) => {
-    if (req.url === '/api/tags') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: [{ name: MODEL, model: MODEL }] }));
-    else res.writeHead(404).end();
-  });
-  await new Promise<void>((r) => ollama.listen(0, '127.0.0.1', r));
-  ollamaPort = (ollama.address() as AddressInfo).port;
   hetzner = await startHetznerDouble({ actionMs: 50, ipv4For: () => '127.0.0.1' });
   exoscale = await startExoscaleDouble({ key: EXO.key, secret: EXO.secret, publicIp: () => '127.0.0.1' });
   ec2 = await startEc2Double({ publicIp: () => '127.0.0.1' });
+  // The machine's key proxy: HTTPS with the certificate the control plane issued to the
+  // newest live machine (its user-data, in whichever cloud the current test uses).
+  const issued = () =>
+    [
+      ...[...hetzner.cloud.servers.values()].map((s) => s.userData),
+      ...[...exoscale.state.instances.values()].filter((i) => i.state !== 'destroying').map((i) => i.userData),
+      ...[...ec2.world.instances.values()].filter((i) => i.state !== 'terminated' && i.state !== 'shutting-down').map((i) => i.userData),
+    ]
+      .map((u) => pairInUserData(u))
+      .filter(Boolean)
+      .at(-1);
+  ollama = await startTlsStandIn(issued, (req, res) => {
+    if (req.url === '/api/tags') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: [{ name: MODEL, model: MODEL }] }));
+    else res.writeHead(404).end();
+  });
+  ollamaPort = ollama.port;
 });
 
 after(async () => {
   await hetzner?.close();
   await exoscale?.close();
   await ec2?.close();
-  await new Promise<void>((r) => (ollama ? ollama.close(() => r()) : r()));
+  await ollama?.close();
 });
 
 /** Credentials of all three clouds, each pointing at its double. */

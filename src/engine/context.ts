@@ -18,6 +18,8 @@ export interface UserDataInput {
   port: number;
   upstreamSecret: string;
   agentToken: string;
+  /** The certificate the control plane issued to this machine's key proxy (cloud offers only). */
+  tls?: { certPem: string; keyPem: string };
 }
 
 export interface EngineContext {

@@ -89,6 +89,7 @@ export function createEngine(ctx: EngineContext): Engine {
         port: null,
         upstream_secret: null,
         agent_token_hash: null,
+        tls_cert: null,
         generation: 1,
         created_at: now,
         updated_at: now,

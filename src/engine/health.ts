@@ -1,11 +1,20 @@
 /** Is the workload answering? A 2xx on its health path (ollama: the model is listed). */
-import { request } from 'undici';
+import { request, type Dispatcher } from 'undici';
 
-export async function probeHealth(endpoint: string, path: string, opts: { model?: string; timeoutMs?: number; headers?: Record<string, string> } = {}): Promise<boolean> {
+export interface ProbeOptions {
+  model?: string;
+  timeoutMs?: number;
+  headers?: Record<string, string>;
+  /** For a cloud machine: an undici Agent that trusts exactly its certificate (lib/self-signed.ts pinnedTls). */
+  dispatcher?: Dispatcher;
+}
+
+export async function probeHealth(endpoint: string, path: string, opts: ProbeOptions = {}): Promise<boolean> {
   try {
     const res = await request(new URL(path, endpoint), {
       method: 'GET',
       headers: opts.headers,
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
       headersTimeout: opts.timeoutMs ?? 2000,
       bodyTimeout: opts.timeoutMs ?? 2000,
     });

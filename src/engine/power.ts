@@ -79,5 +79,5 @@ export async function destroyJob(ctx: EngineContext, job: Job): Promise<void> {
   }
   const now = ctx.now();
   await transition(ctx.store.db, dep, 'destroyed', { at: now, reason, patch: { destroyed_at: now, endpoint: null } });
-  await updateDeployment(ctx.store.db, dep.id, { upstream_secret: null, agent_token_hash: null });
+  await updateDeployment(ctx.store.db, dep.id, { upstream_secret: null, agent_token_hash: null, tls_cert: null });
 }

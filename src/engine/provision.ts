@@ -19,18 +19,23 @@ import type { PlannedOffer } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
 import { newId } from '../lib/ids.js';
 import { hashToken } from '../lib/tokens.js';
+import { generateSelfSigned } from '../lib/self-signed.js';
 import type { EngineContext } from './context.js';
 import { providerFor } from './context.js';
 import { step } from './steps.js';
 import { transition } from './transitions.js';
 import { lifecycleOf, workloadOf } from './workload.js';
-import { waitReady } from './wait-ready.js';
+import { machineEndpoint, waitReady } from './wait-ready.js';
 import { removeLeftovers, teardown } from './teardown.js';
 import { costColumns } from './cost.js';
 import { workloadPort } from '../bootstrap/builder.js';
 
 interface Prepared {
   port: number;
+  /** The agent token, sealed: it travels only inside the user-data. */
+  sealedAgentToken?: string;
+  /** The key of the certificate issued to a cloud machine, sealed; its certificate is on the deployment. */
+  sealedTlsKey?: string;
 }
 
 interface Created {
@@ -55,15 +60,18 @@ export async function provisionJob(ctx: EngineContext, job: Job, signal: AbortSi
       const port = offers[0]!.provider === 'local' ? (w.port ?? (await findFreePort())) : cloudProxyPort(spec, w.port);
       const upstreamSecret = randomBytes(32).toString('base64url');
       const agentToken = `agt_${randomBytes(32).toString('base64url')}`;
+      // A cloud machine's key proxy serves the certificate issued here; the probe and the
+      // gateway trust exactly it. The key is kept only sealed, until the user-data is rendered.
+      const cert = offers.some((o) => o.provider !== 'local') ? await generateSelfSigned(`aloft-${dep.id}`) : null;
       await updateDeployment(ctx.store.db, dep.id, {
         port,
         upstream_secret: ctx.secrets.seal(upstreamSecret),
         agent_token_hash: hashToken(agentToken),
+        tls_cert: cert?.certPem ?? null,
         updated_at: ctx.now(),
       });
-      // The agent token travels only inside the user-data; keep it sealed for the create step.
       await appendEvent(ctx.store.db, { deploymentId: dep.id, at: ctx.now(), type: 'note', message: `port ${port}` });
-      return { port, sealedAgentToken: ctx.secrets.seal(agentToken) } as Prepared & { sealedAgentToken: string };
+      return { port, sealedAgentToken: ctx.secrets.seal(agentToken), ...(cert ? { sealedTlsKey: ctx.secrets.seal(cert.keyPem) } : {}) };
     });
 
     const created = await step<Created>(ctx, job, 'create-machine', () => createWithFailover(ctx, job, dep, spec, offers, prepared));
@@ -108,7 +116,7 @@ async function createWithFailover(
   dep: Deployment,
   spec: Spec,
   offers: PlannedOffer[],
-  prepared: Prepared & { sealedAgentToken?: string },
+  prepared: Prepared,
 ): Promise<Created> {
   const w = workloadOf(spec, dep.base_dir);
   const failures: string[] = [];
@@ -134,11 +142,12 @@ async function createWithFailover(
       created_at: ctx.now(),
     });
     // Read fresh: the caller's row predates the prepare step that sealed the secret.
-    const sealed = (await mustGet(ctx, dep.id)).upstream_secret;
-    const upstreamSecret = sealed ? ctx.secrets.open(sealed) : '';
+    const fresh = await mustGet(ctx, dep.id);
+    const upstreamSecret = fresh.upstream_secret ? ctx.secrets.open(fresh.upstream_secret) : '';
     const agentToken = prepared.sealedAgentToken ? ctx.secrets.open(prepared.sealedAgentToken) : '';
+    const tls = offer.provider !== 'local' && fresh.tls_cert && prepared.sealedTlsKey ? { certPem: fresh.tls_cert, keyPem: ctx.secrets.open(prepared.sealedTlsKey) } : undefined;
     const userData = ctx.renderUserData
-      ? await ctx.renderUserData({ spec, deployment: dep, offer, port: prepared.port, upstreamSecret, agentToken })
+      ? await ctx.renderUserData({ spec, deployment: dep, offer, port: prepared.port, upstreamSecret, agentToken, ...(tls ? { tls } : {}) })
       : undefined;
     let machine: Machine;
     try {
@@ -166,14 +175,15 @@ async function createWithFailover(
       }
       throw err;
     }
+    const endpoint = machineEndpoint(offer.provider, machine.endpoint);
     await updateMachine(ctx.store.db, row.id, {
       provider_id: machine.id,
       state: 'created',
-      endpoint: machine.endpoint ?? null,
+      endpoint,
       details_json: machine.details ? JSON.stringify(machine.details) : null,
       updated_at: ctx.now(),
     });
-    return { machineId: row.id, offerIndex: i, providerId: machine.id, endpoint: machine.endpoint ?? null };
+    return { machineId: row.id, offerIndex: i, providerId: machine.id, endpoint };
   }
   throw new PermanentJobError(`no capacity in any offer: ${failures.join('; ')}`);
 }

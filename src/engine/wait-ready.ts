@@ -15,6 +15,8 @@ import { providerFor } from './context.js';
 import { probeHealth } from './health.js';
 import { workloadOf } from './workload.js';
 import { upstreamAuthHeader } from '../bootstrap/sha-crypt.js';
+import { httpsEndpoint, pinnedTls } from '../lib/self-signed.js';
+import { Agent } from 'undici';
 
 export async function waitReady(
   ctx: EngineContext,
@@ -30,28 +32,48 @@ export async function waitReady(
   // A cloud machine answers only through its key proxy, which wants the upstream secret as
   // HTTP Basic auth (docs/bootstrap.md); a local process checks nothing on its health path.
   const headers = provider.name !== 'local' && dep.upstream_secret ? upstreamAuthHeader(ctx.secrets.open(dep.upstream_secret)) : undefined;
-  while (true) {
-    if (signal.aborted) throw new Error('shutting down');
-    const current = await getDeployment(ctx.store.db, dep.id);
-    if (!current || current.desired_state !== 'running') return machine.endpoint ?? '';
-    let m;
-    try {
-      m = await provider.describe(ref);
-    } catch (err) {
-      if (isProviderError(err) && err.retryable) m = null;
-      else throw err;
-    }
-    if (m && (m.state === 'stopped' || m.state === 'terminated')) {
-      const tail = await lastLogLine(provider, ref);
-      throw new PermanentJobError(`${dep.name} ${m.stateReason ?? m.state} before it became ready${tail ? `: ${tail}` : ''}`);
-    }
-    const endpoint = m?.endpoint ?? machine.endpoint;
-    if (m?.state === 'running' && endpoint && (await probeHealth(endpoint, w.healthPath, { model: w.model, headers }))) return endpoint;
-    if (ctx.now() > deadline) {
-      throw new TransientError(`${dep.name} did not answer ${w.healthPath} within ${Math.round(ctx.readyTimeoutMs / 1000)}s`);
-    }
-    await sleep(ctx.pollMs, signal);
+  // Its key proxy speaks TLS with the certificate the control plane issued: trust exactly it.
+  const caPem = provider.name !== 'local' ? ((await getDeployment(ctx.store.db, dep.id))?.tls_cert ?? null) : null;
+  const dispatcher = caPem ? new Agent({ connect: pinnedTls(caPem), keepAliveTimeout: 10_000 }) : undefined;
+  try {
+    return await poll();
+  } finally {
+    await dispatcher?.close().catch(() => dispatcher.destroy());
   }
+
+  async function poll(): Promise<string> {
+    while (true) {
+      if (signal.aborted) throw new Error('shutting down');
+      const current = await getDeployment(ctx.store.db, dep.id);
+      if (!current || current.desired_state !== 'running') return machine.endpoint ?? '';
+      let m;
+      try {
+        m = await provider.describe(ref);
+      } catch (err) {
+        if (isProviderError(err) && err.retryable) m = null;
+        else throw err;
+      }
+      if (m && (m.state === 'stopped' || m.state === 'terminated')) {
+        const tail = await lastLogLine(provider, ref);
+        throw new PermanentJobError(`${dep.name} ${m.stateReason ?? m.state} before it became ready${tail ? `: ${tail}` : ''}`);
+      }
+      const endpoint = machineEndpoint(provider.name, m?.endpoint) ?? machine.endpoint;
+      if (m?.state === 'running' && endpoint && (await probeHealth(endpoint, w.healthPath, { model: w.model, headers, dispatcher }))) return endpoint;
+      if (ctx.now() > deadline) {
+        throw new TransientError(`${dep.name} did not answer ${w.healthPath} within ${Math.round(ctx.readyTimeoutMs / 1000)}s`);
+      }
+      await sleep(ctx.pollMs, signal);
+    }
+  }
+}
+
+/**
+ * The address the control plane reaches a machine at. A cloud machine's only open port is
+ * its key proxy, which speaks TLS only, so its provider's `http://ip:port` becomes https;
+ * a local process is plain http, as reported.
+ */
+export function machineEndpoint(provider: string, endpoint: string | null | undefined): string | null {
+  return provider === 'local' ? (endpoint ?? null) : httpsEndpoint(endpoint);
 }
 
 async function lastLogLine(provider: Provider, ref: { provider: string; id: string }): Promise<string | null> {

@@ -56,6 +56,7 @@ export function createMemoryBackend(): MemoryBackend {
         upstreamUrl: t.upstreamUrl ?? null,
         upstreamSecret: t.upstreamSecret ?? null,
         ...(t.upstreamSecretHeader ? { upstreamSecretHeader: t.upstreamSecretHeader } : {}),
+        ...(t.upstreamCaPem ? { upstreamCaPem: t.upstreamCaPem } : {}),
         wakeOnRequest: t.wakeOnRequest ?? true,
         wakeTimeoutMs: t.wakeTimeoutMs ?? 300_000,
       };

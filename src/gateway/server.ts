@@ -12,7 +12,6 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Agent } from 'undici';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { acceptsHtml } from './headers.js';
 import { checkKey, extractKey, keyAllows } from './keys.js';
@@ -20,6 +19,7 @@ import { createGatewayMetrics, NO_DEPLOYMENT, type GatewayMetrics } from './metr
 import { DEFAULT_UPSTREAM_TIMEOUTS, forward, type UpstreamTimeouts } from './proxy.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
 import { sendError, sendSocketError, startingPage, WWW_AUTHENTICATE } from './respond.js';
+import { createUpstreamDispatchers } from './pinned-dispatchers.js';
 import { parseRoute } from './route.js';
 import { loadTls, type TlsConfig } from './tls.js';
 import type { GatewayBackend, RouteTarget } from './types.js';
@@ -85,7 +85,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     onError,
   });
   const wake = createWakeCoordinator({ backend, pollMs: opts.wakePollMs, onWake: (t) => metrics.wake(t.name), onError });
-  const dispatcher = new Agent({
+  const dispatchers = createUpstreamDispatchers({
     connect: { timeout: timeouts.connectMs },
     keepAliveTimeout: 30_000,
     headersTimeout: timeouts.headersMs,
@@ -180,7 +180,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       const end = activity.open(id);
       metrics.streamOpened(label);
       try {
-        await forward(req, res, a.target, a.path, { dispatcher, secretHeader, maxBodyBytes, timeouts, tls: tlsOn });
+        await forward(req, res, a.target, a.path, { dispatcher: dispatchers.for(a.target), secretHeader, maxBodyBytes, timeouts, tls: tlsOn });
       } finally {
         end();
         metrics.streamClosed(label);
@@ -272,7 +272,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         for (const s of tunnels) s.destroy();
       });
       await activity.close();
-      await dispatcher.close().catch(() => dispatcher.destroy());
+      await dispatchers.close();
     },
   };
   return gateway;

@@ -30,6 +30,12 @@ export interface RouteTarget {
    * upstreamAuthHeader). The client's own headers of that name never reach the machine.
    */
   upstreamSecretHeader?: string;
+  /**
+   * PEM of the one certificate the machine may present (an https upstreamUrl: a cloud
+   * machine's key proxy). The gateway trusts exactly it and skips the host name check
+   * (the machine is reached by IP); absent: plain http, or the system's CAs for https.
+   */
+  upstreamCaPem?: string;
   wakeOnRequest: boolean;
   wakeTimeoutMs: number;
 }

@@ -38,6 +38,8 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       path: upstreamPath(base, path),
       headers: upstreamRequestHeaders(req, { secretHeader: target.upstreamSecretHeader ?? opts.secretHeader, secret: target.upstreamSecret, upgrade: true, tls: opts.tls }),
       timeout: opts.connectMs,
+      // A cloud machine: trust exactly its certificate (it is reached by IP, which the certificate does not name).
+      ...(base.protocol === 'https:' && target.upstreamCaPem ? { ca: target.upstreamCaPem, checkServerIdentity: () => undefined, agent: false } : {}),
     });
     upReq.on('timeout', () => upReq.destroy(new Error('upstream timeout')));
     socket.on('error', () => upReq.destroy());

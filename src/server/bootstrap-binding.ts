@@ -76,6 +76,7 @@ export function renderUserDataHook(opts: RenderHookOptions): (input: UserDataInp
         secrets: { upstreamSecret: i.upstreamSecret, agentToken: i.agentToken, tailscaleAuthKey },
         controlPlaneUrl,
         proxyPort: i.port,
+        ...(i.tls ? { tls: i.tls } : {}),
       }).userData;
     } catch (err) {
       // A spec the builder cannot render will not render on a retry either.

@@ -53,6 +53,8 @@ export function createStoreGatewayBackend(deps: StoreBackendDeps): GatewayBacken
       upstreamUrl: d.endpoint,
       upstreamSecret: secret !== null && cloud ? upstreamAuthHeader(secret).authorization : secret,
       ...(cloud ? { upstreamSecretHeader: 'authorization' } : {}),
+      // Its key proxy serves the certificate the control plane issued (engine/provision.ts).
+      ...(cloud && d.tls_cert ? { upstreamCaPem: d.tls_cert } : {}),
       wakeOnRequest: policy.wakeOnRequest,
       wakeTimeoutMs: policy.wakeTimeoutMs,
     };

@@ -53,6 +53,8 @@ export interface DeploymentsTable {
   upstream_secret: string | null;
   /** SHA-256 of the on-host agent's token. */
   agent_token_hash: string | null;
+  /** PEM of the certificate issued to a cloud machine's key proxy (migration 0003); the probe and the gateway pin it. */
+  tls_cert: string | null;
   /** Increments on every fresh provisioning; part of the machine's idempotency key. */
   generation: number;
   created_at: number;

@@ -9,6 +9,7 @@
  * submits the spec unless a deployment of that name exists, then prints `READY <endpoint>`
  * once it is ready and exits.
  */
+import { tlsComment } from './tls-stand-in.js';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { openStore, type Store } from '../../src/store/db.js';
@@ -50,7 +51,7 @@ export async function renderUserData(i: UserDataInput): Promise<string> {
     '  - path: /etc/aloft/proxy.env',
     "    permissions: '0600'",
     `    content: "ALOFT_PORT=${i.port}\\nALOFT_UPSTREAM_SECRET=${i.upstreamSecret}\\n"`,
-    '',
+    tlsComment(i.tls),
   ].join('\n');
 }
 

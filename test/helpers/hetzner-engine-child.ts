@@ -5,6 +5,7 @@
  * ALOFT_E2E_DOWN=<name> asks for its destruction. Prints `status <name> <status> <id>`
  * on every change, and exits 0 once the deployment is `ready` (up) or `destroyed` (down).
  */
+import { tlsComment } from './tls-stand-in.js';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import pino from 'pino';
@@ -26,7 +27,7 @@ const ctx: EngineContext = {
   store,
   providers: new Map([['hetzner', provider]]),
   plan: async () => offers,
-  renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id}\n`,
+  renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id}\n${tlsComment(i.tls)}`,
   secrets: secretBoxFromKey(Buffer.from(env.ALOFT_E2E_KEY!, 'hex')),
   log: pino({ level: 'silent' }),
   now: Date.now,
