@@ -11,6 +11,7 @@
  * that moment down. The double hands out 127.0.0.1, and a small HTTP server on the spec's
  * port plays the VM's Ollama, answering only while the double says an instance is running.
  */
+import { pairInUserData, startTlsStandIn } from './helpers/tls-stand-in.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -88,21 +89,23 @@ async function holdingProxy(target: string) {
   };
 }
 
-/** The workload a booted instance would serve: Ollama's /api/tags, only while an instance runs. */
+/**
+ * The workload a booted instance would serve behind its key proxy: HTTPS with the
+ * certificate issued to the newest running instance (read from its user-data), Ollama's
+ * /api/tags, only while an instance runs.
+ */
 async function fakeOllama(model: string): Promise<number> {
-  const server = http.createServer((req, res) => {
+  const latest = () => {
     double.state.tick();
-    const up = [...double.state.instances.values()].some((i) => i.state === 'running' && i.publicIp === '127.0.0.1');
-    if (!up) return void req.socket.destroy();
+    const running = [...double.state.instances.values()].filter((i) => i.state === 'running' && i.publicIp === '127.0.0.1');
+    return pairInUserData(running.at(-1)?.userData);
+  };
+  const standIn = await startTlsStandIn(latest, (req, res) => {
     if (req.url === '/api/tags') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ models: [{ name: model, model }] }));
     res.writeHead(404).end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  cleanups.push(async () => {
-    server.closeAllConnections();
-    await new Promise((r) => server.close(r));
-  });
-  return (server.address() as AddressInfo).port;
+  cleanups.push(() => standIn.close());
+  return standIn.port;
 }
 
 /** What the double still holds for a deployment: its instances, its security group, and every volume. */
@@ -175,7 +178,7 @@ describe('e2e: the engine on Exoscale (API double), killed mid-provisioning', { 
 
     const second = child();
     assert.equal(await second.exited, 0, second.out());
-    assert.match(second.out(), new RegExp(`READY http://127\\.0\\.0\\.1:${port}`), second.out());
+    assert.match(second.out(), new RegExp(`READY https://127\\.0\\.0\\.1:${port}`), second.out());
 
     // An in-process control plane on the same store: it sees the deployment ready, and takes it down.
     const e = await startExoscaleEngine({ dbUrl: db, doubleUrl: double.url, offers, masterKey });

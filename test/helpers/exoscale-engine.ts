@@ -10,6 +10,7 @@
  * submits the spec unless a deployment of that name exists, then prints `READY <endpoint>`
  * once it is ready and exits 0 (`FAILED <reason>` and exit 1 if it fails).
  */
+import { tlsComment } from './tls-stand-in.js';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { openStore, type Store } from '../../src/store/db.js';
@@ -54,7 +55,7 @@ export async function startExoscaleEngine(opts: { dbUrl: string; doubleUrl: stri
     store,
     providers: new Map<string, Provider>([['exoscale', exo]]),
     plan: async () => opts.offers,
-    renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id} (${i.spec.kind}) on ${i.offer.instanceType}\n`,
+    renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id} (${i.spec.kind}) on ${i.offer.instanceType}\n${tlsComment(i.tls)}`,
     secrets: secretBoxFromKey(opts.masterKey),
     log: pino({ level: process.env.ALOFT_E2E_LOG ?? 'silent' }),
     now: Date.now,
