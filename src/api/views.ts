@@ -30,10 +30,20 @@ export const DeploymentView = Type.Object({
 });
 export type DeploymentView = Static<typeof DeploymentView>;
 
-export function deploymentView(d: Deployment, gatewayUrl?: string | null): DeploymentView {
+/** The columns a view reads (the list endpoint selects only these). */
+export const VIEW_COLUMNS = [
+  'id', 'name', 'kind', 'owner', 'provider', 'region', 'instance_type', 'status', 'desired_state', 'status_reason',
+  'endpoint', 'price_per_hour', 'created_at', 'updated_at', 'ready_at', 'expires_at', 'last_activity_at', 'spec_json',
+] as const;
+export type ViewRow = Pick<Deployment, (typeof VIEW_COLUMNS)[number]>;
+
+export function deploymentView(d: ViewRow, gatewayUrl?: string | null): DeploymentView {
   const live = d.status !== 'destroyed' && d.status !== 'failed';
-  // access.gateway: false keeps a deployment off the gateway: no gateway URL for it.
-  const viaGateway = (JSON.parse(d.spec_json) as { access?: { gateway?: boolean } }).access?.gateway !== false;
+  // access.gateway: false keeps a deployment off the gateway: no gateway URL for it. spec_json
+  // is JSON.stringify of the validated spec, whose only "gateway" key is access.gateway (a
+  // string value holding the same text would be escaped), so a substring test is exact and
+  // spares parsing 10,000 specs when listing.
+  const viaGateway = !d.spec_json.includes('"gateway":false');
   return {
     id: d.id,
     name: d.name,

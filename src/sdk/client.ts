@@ -95,7 +95,8 @@ export const fetchTransport: Transport = async ({ method, url, headers, body, ti
 
 export function createClient(opts: { baseUrl: string; token?: string; transport?: Transport }) {
   const transport = opts.transport ?? fetchTransport;
-  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One request; the answer's body text on 2xx, else ApiClientError with the API's code. */
+  async function callText(method: string, path: string, body?: unknown): Promise<string> {
     let res: { status: number; text: string };
     try {
       res = await transport({
@@ -107,13 +108,20 @@ export function createClient(opts: { baseUrl: string; token?: string; transport?
     } catch (err) {
       throw new ApiClientError(0, 'unreachable', `cannot reach the Aloft API at ${opts.baseUrl}: ${(err as Error).message}`);
     }
-    const text = res.text;
-    const data = text ? JSON.parse(text) : null;
     if (res.status < 200 || res.status >= 300) {
-      const e = (data as { error?: { code?: string; message?: string } } | null)?.error;
+      let e: { code?: string; message?: string } | undefined;
+      try {
+        e = (JSON.parse(res.text) as { error?: { code?: string; message?: string } } | null)?.error;
+      } catch {
+        // not JSON: fall back to the status
+      }
       throw new ApiClientError(res.status, e?.code ?? 'error', e?.message ?? `HTTP ${res.status}`);
     }
-    return data as T;
+    return res.text;
+  }
+  async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await callText(method, path, body);
+    return (text ? JSON.parse(text) : null) as T;
   }
   const enc = encodeURIComponent;
   return {
@@ -121,6 +129,8 @@ export function createClient(opts: { baseUrl: string; token?: string; transport?
     submit: (input: SubmitInput) => call<DeploymentView>('POST', '/v1/deployments', input),
     plan: (input: SubmitInput) => call<{ name: string; offers: Array<Record<string, unknown>> }>('POST', '/v1/plan', input),
     list: (all = false) => call<DeploymentView[]>('GET', `/v1/deployments${all ? '?all=true' : ''}`),
+    /** The list as the API sent it (JSON text): for piping without parsing 10,000 rows. */
+    listText: (all = false) => callText('GET', `/v1/deployments${all ? '?all=true' : ''}`),
     get: (name: string) => call<DeploymentView>('GET', `/v1/deployments/${enc(name)}`),
     events: (name: string, after = 0) => call<EventView[]>('GET', `/v1/deployments/${enc(name)}/events?after=${after}`),
     stop: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/stop`, {}),

@@ -59,3 +59,14 @@ export async function listBillable(db: Kysely<DB>, since: number): Promise<Deplo
     .orderBy('id', 'asc')
     .execute();
 }
+
+/** Only the named columns of the deployments to list (the API's list view reads a subset). */
+export async function listDeploymentColumns<C extends keyof Deployment & string>(
+  db: Kysely<DB>,
+  columns: readonly C[],
+  opts: { includeDestroyed?: boolean } = {},
+): Promise<Array<Pick<Deployment, C>>> {
+  let q = db.selectFrom('deployments').select(columns as readonly C[] as never).orderBy('created_at', 'asc').orderBy('id', 'asc');
+  if (!opts.includeDestroyed) q = q.where('status', '!=', 'destroyed');
+  return (await q.execute()) as unknown as Array<Pick<Deployment, C>>;
+}

@@ -5,14 +5,14 @@ import { parseSpec } from '../../spec/parse.js';
 import { SpecError } from '../../spec/errors.js';
 import { Spec } from '../../spec/schema.js';
 import type { Spec as SpecT } from '../../spec/schema.js';
-import { listDeployments } from '../../store/deployments.js';
+import { listDeploymentColumns } from '../../store/deployments.js';
 import { listEvents } from '../../store/events.js';
 import { liveMachines } from '../../store/machines.js';
 import { canLogs } from '../../providers/types.js';
 import { PROVIDER_NAMES } from '../../spec/check.js';
 import type { ApiDeps } from '../server.js';
 import { ApiError } from '../errors.js';
-import { DeploymentView, EventView, deploymentView, eventView } from '../views.js';
+import { DeploymentView, EventView, VIEW_COLUMNS, deploymentView, eventView } from '../views.js';
 
 const Name = Type.Object({ name: Type.String() });
 const SubmitBody = Type.Object(
@@ -84,7 +84,7 @@ export async function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): Pro
   // serializer here, and deploymentView already builds each object field by field (no secret).
   app.get('/v1/deployments', { serializerCompiler: () => (data) => JSON.stringify(data), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }), response: { 200: Type.Array(DeploymentView) } } }, async (req) => {
     const { all } = req.query as { all?: boolean };
-    return (await listDeployments(store.db, { includeDestroyed: all })).map(view);
+    return (await listDeploymentColumns(store.db, VIEW_COLUMNS, { includeDestroyed: all })).map(view);
   });
 
   app.get('/v1/deployments/:name', { schema: { params: Name, response: { 200: DeploymentView } } }, async (req) => view(await engine.get((req.params as { name: string }).name)));

@@ -13,6 +13,10 @@ export function register(program: Command): void {
       const { printJson, printTable, formatDuration } = await import('../output.js');
       const client = await connect();
       try {
+        if (o.json && !name && !process.stdout.isTTY) {
+          // Piped: the API's compact JSON array goes through untouched (no parse, no re-print).
+          return void process.stdout.write((await client.listText(o.all)) + '\n');
+        }
         const rows = name ? [await client.get(name)] : await client.list(o.all);
         if (o.json) return printJson(rows);
         if (rows.length === 0) return void process.stdout.write('No deployments. Create one with: aloft up <spec.yaml>\n');
