@@ -53,6 +53,8 @@ export function register(program: Command): void {
         const done = await followUntil(client, dep.name, { until: ['ready'], since: started });
         if (done.status !== 'ready') throw new CliError(`${done.name} ${done.status}: ${done.status_reason ?? 'see aloft logs ' + done.name}`);
         process.stdout.write(`${done.name} is ready at ${done.url ?? done.endpoint}\n`);
+        // The gateway lets in only key holders: say how to get one.
+        if (done.url) process.stderr.write(`Call it with a key: aloft keys create --deployment ${done.name}, then Authorization: Bearer <key>\n`);
       } catch (err) {
         fromApiError(err);
       }
