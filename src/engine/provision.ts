@@ -18,7 +18,7 @@ import { findFreePort } from '../providers/local/ports.js';
 import type { PlannedOffer } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
 import { newId } from '../lib/ids.js';
-import { hashToken } from '../lib/tokens.js';
+import { generateAgentToken, hashAgentToken } from '../bootstrap/agent-token.js';
 import { generateSelfSigned } from '../lib/self-signed.js';
 import type { EngineContext } from './context.js';
 import { providerFor } from './context.js';
@@ -59,14 +59,14 @@ export async function provisionJob(ctx: EngineContext, job: Job, signal: AbortSi
       const w = workloadOf(spec, dep.base_dir);
       const port = offers[0]!.provider === 'local' ? (w.port ?? (await findFreePort())) : cloudProxyPort(spec, w.port);
       const upstreamSecret = randomBytes(32).toString('base64url');
-      const agentToken = `agt_${randomBytes(32).toString('base64url')}`;
+      const agentToken = generateAgentToken();
       // A cloud machine's key proxy serves the certificate issued here; the probe and the
       // gateway trust exactly it. The key is kept only sealed, until the user-data is rendered.
       const cert = offers.some((o) => o.provider !== 'local') ? await generateSelfSigned(`aloft-${dep.id}`) : null;
       await updateDeployment(ctx.store.db, dep.id, {
         port,
         upstream_secret: ctx.secrets.seal(upstreamSecret),
-        agent_token_hash: hashToken(agentToken),
+        agent_token_hash: hashAgentToken(agentToken),
         tls_cert: cert?.certPem ?? null,
         updated_at: ctx.now(),
       });

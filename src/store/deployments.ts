@@ -41,10 +41,6 @@ export async function updateDeployment(db: Kysely<DB>, id: string, patch: Deploy
   await db.updateTable('deployments').set(patch).where('id', '=', id).execute();
 }
 
-/** Deployments whose desired state is not yet their status — the reconciler's work list. */
-export async function listUnsettled(db: Kysely<DB>): Promise<Deployment[]> {
-  return db.selectFrom('deployments').selectAll().where('status', 'not in', ['destroyed']).execute();
-}
 
 /**
  * Deployments that may have cost something since `since`: the live ones, and those that

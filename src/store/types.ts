@@ -12,7 +12,7 @@
  *  - leases: singleton loops (reconciler, monitors) across replicas.
  *  - api_keys: gateway keys, stored as SHA-256 hashes with a short public prefix.
  */
-import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 export type DeploymentStatus =
   | 'queued'
@@ -158,5 +158,3 @@ export type EventRow = Selectable<EventsTable>;
 export type JobRow = Selectable<JobsTable>;
 export type StepRow = Selectable<StepsTable>;
 export type ApiKeyRow = Selectable<ApiKeysTable>;
-// Keep ColumnType imported for future columns with differing select/insert types.
-export type _Unused = ColumnType<number>;
