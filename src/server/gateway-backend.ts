@@ -2,16 +2,19 @@
  * Binds the gateway's small contract (src/gateway/types.ts) to the store and the engine.
  * Lives in server/, the composition root, so the gateway itself imports neither.
  *
- * resolve() is on every request: a ready deployment's target (with its decrypted upstream
- * secret) is kept for `cacheMs` (default 500 ms); any other status is read fresh, so
- * wake-on-request polling sees the engine's progress at once.
+ * resolve() and keys.findByPrefix() are on every request: a ready deployment's target (with
+ * its decrypted upstream secret) and a key's row (found or not) are kept for `cacheMs`
+ * (default 500 ms); any other deployment status is read fresh, so wake-on-request polling
+ * sees the engine's progress at once. The API in this process calls forgetKey() when it
+ * creates or revokes a key, so that takes effect at once; a change made by another process
+ * sharing the store takes effect within cacheMs.
  */
 import type { Kysely } from 'kysely';
 import { upstreamAuthHeader } from '../bootstrap/sha-crypt.js';
 import type { Engine } from '../engine/engine.js';
 import { lifecycleOf } from '../engine/workload.js';
 import type { SecretBox } from '../lib/secret-box.js';
-import type { GatewayBackend, RouteTarget } from '../gateway/types.js';
+import type { GatewayBackend, RouteTarget, StoredKey } from '../gateway/types.js';
 import type { Spec } from '../spec/schema.js';
 import { findKeyByPrefix, touchKey } from '../store/keys.js';
 import type { DB, Deployment } from '../store/types.js';
@@ -24,11 +27,20 @@ export interface StoreBackendDeps {
   now?: () => number;
 }
 
-export function createStoreGatewayBackend(deps: StoreBackendDeps): GatewayBackend {
+export interface StoreGatewayBackend extends GatewayBackend {
+  /** Drops a key's cached row (it was created or revoked). */
+  forgetKey(prefix: string): void;
+}
+
+/** Bounds the caches: a flood of made-up names or prefixes cannot grow them without end. */
+const MAX_CACHED = 10_000;
+
+export function createStoreGatewayBackend(deps: StoreBackendDeps): StoreGatewayBackend {
   const { db } = deps;
   const cacheMs = deps.cacheMs ?? 500;
   const now = deps.now ?? Date.now;
   const cache = new Map<string, { at: number; target: RouteTarget }>();
+  const keyCache = new Map<string, { at: number; key: StoredKey | null }>();
 
   function toTarget(d: Deployment): RouteTarget | null {
     const spec = JSON.parse(d.spec_json) as Spec;
@@ -72,7 +84,7 @@ export function createStoreGatewayBackend(deps: StoreBackendDeps): GatewayBacken
         .executeTakeFirst();
       const target = d ? toTarget(d) : null;
       if (target && target.status === 'ready') {
-        if (cache.size > 10_000) cache.clear();
+        if (cache.size > MAX_CACHED) cache.clear();
         cache.set(name, { at: now(), target });
       } else cache.delete(name);
       return target;
@@ -98,11 +110,20 @@ export function createStoreGatewayBackend(deps: StoreBackendDeps): GatewayBacken
     },
     keys: {
       async findByPrefix(prefix) {
+        const hit = keyCache.get(prefix);
+        const t = now();
+        if (hit && t - hit.at < cacheMs) return hit.key;
         const k = await findKeyByPrefix(db, prefix);
-        if (!k) return null;
-        return { id: k.id, prefix: k.prefix, hash: k.hash, deploymentId: k.deployment_id, expiresAt: k.expires_at, revokedAt: k.revoked_at };
+        // Expiry is checked against the clock on every request (gateway/keys.ts), so a cached row never outlives it.
+        const key: StoredKey | null = k ? { id: k.id, prefix: k.prefix, hash: k.hash, deploymentId: k.deployment_id, expiresAt: k.expires_at, revokedAt: k.revoked_at } : null;
+        if (keyCache.size > MAX_CACHED) keyCache.clear();
+        keyCache.set(prefix, { at: t, key });
+        return key;
       },
       touch: (id, at) => touchKey(db, id, at),
+    },
+    forgetKey(prefix) {
+      keyCache.delete(prefix);
     },
   };
 }

@@ -77,9 +77,10 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const engine = createEngine(ctx);
 
   // The gateway: the only door to deployments (DESIGN.md "Reaching a deployment").
+  const gatewayBackend = createStoreGatewayBackend({ db: store.db, engine, secrets: ctx.secrets });
   const gateway = createGateway({
     ...gatewaySettings(env, home, opts.gateway),
-    backend: createStoreGatewayBackend({ db: store.db, engine, secrets: ctx.secrets }),
+    backend: gatewayBackend,
     onError: (err) => log.warn({ err: (err as Error).message }, 'gateway'),
   });
   let gatewayUrl: string;
@@ -113,7 +114,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     adminTokenHash: hashToken(token),
     version: opts.version,
     gatewayUrl: () => gatewayUrl,
-    plugins: [keyRoutes(store.db), metricsRoute([gateway.metrics.registry]), async (app) => agentRoutes(app, agentCallbackDeps(store.db))],
+    plugins: [keyRoutes(store.db, { onChange: (prefix) => gatewayBackend.forgetKey(prefix) }), metricsRoute([gateway.metrics.registry]), async (app) => agentRoutes(app, agentCallbackDeps(store.db))],
     owner: () => env.USER ?? 'local',
     secretValues: secretValuesOf(env),
     providerCheckTimeoutMs: Number(env.ALOFT_PROVIDER_CHECK_MS ?? 20_000),

@@ -39,7 +39,15 @@ const CreateBody = Type.Object(
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function keyRoutes(db: Kysely<DB>, now: () => number = Date.now) {
+export interface KeyRouteOptions {
+  now?: () => number;
+  /** A key was created or revoked: the gateway drops what it cached of it. */
+  onChange?: (prefix: string) => void;
+}
+
+export function keyRoutes(db: Kysely<DB>, opts: KeyRouteOptions = {}) {
+  const now = opts.now ?? Date.now;
+  const changed = opts.onChange ?? (() => {});
   return async function (app: FastifyInstance): Promise<void> {
     async function names(): Promise<Map<string, string>> {
       const rows = await db.selectFrom('deployments').select(['id', 'name']).execute();
@@ -89,6 +97,7 @@ export function keyRoutes(db: Kysely<DB>, now: () => number = Date.now) {
         revoked_at: null,
         last_used_at: null,
       });
+      changed(row.prefix);
       const byId = new Map(deploymentId && body.deployment ? [[deploymentId, body.deployment]] : []);
       const v = view({ id: row.id, prefix: row.prefix, hash: row.hash, name: row.name, deployment_id: row.deploymentId, created_at: row.createdAt, expires_at: row.expiresAt, revoked_at: null, last_used_at: null }, byId);
       return reply.status(201).send({ ...v, key });
@@ -103,7 +112,10 @@ export function keyRoutes(db: Kysely<DB>, now: () => number = Date.now) {
       const prefix = normalizePrefix((req.params as { prefix: string }).prefix);
       const existing = await findKeyByPrefix(db, prefix);
       if (!existing) throw new ApiError(404, 'not_found', `no key with prefix ${prefix}`);
-      if (existing.revoked_at === null) await revokeKey(db, prefix, now());
+      if (existing.revoked_at === null) {
+        await revokeKey(db, prefix, now());
+        changed(prefix);
+      }
       return view((await findKeyByPrefix(db, prefix))!, await names());
     });
   };
