@@ -73,6 +73,9 @@ function isAloftBearer(value: string): boolean {
 function connectionTokens(headers: IncomingHttpHeaders): Set<string> | null {
   const c = headers.connection;
   if (!c) return null;
+  // Nearly every client sends just `keep-alive` (or `close`): no list to build.
+  const lc = c.length <= 10 ? c.toLowerCase() : '';
+  if (lc === 'keep-alive' || lc === 'close') return null;
   const set = new Set<string>();
   for (const t of c.split(',')) {
     const v = t.trim().toLowerCase();
