@@ -13,7 +13,7 @@
  * and present `Authorization: Basic` to the key proxy; the key is never stored in the clear; stages become `agent` events; a busy heartbeat moves last_activity_at and is
  * recorded once per busy-state change; a wrong token and a destroyed deployment's token get 401.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -40,6 +40,29 @@ async function until<T>(what: string, fn: () => Promise<T | undefined> | T | und
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** The real control plane in this process, with Hetzner pointed at the double; api() calls it as the admin. */
+async function startControlPlane(t: TestContext, home: string, double: { token: string; url: string }) {
+  const saved = { ...process.env };
+  t.after(() => {
+    process.env = saved;
+  });
+  for (const k of Object.keys(process.env)) if (/^(AWS_|EXOSCALE_|ALOFT_PUBLIC_URL|ALOFT_DATABASE|ALOFT_READY_TIMEOUT)/.test(k)) delete process.env[k];
+  Object.assign(process.env, { HCLOUD_TOKEN: double.token, HCLOUD_ENDPOINT: double.url, ALOFT_LOG_LEVEL: 'silent', ALOFT_POLL_MS: '100', ALOFT_LOOP_MS: '500' });
+  const { runServer } = await import('../src/server/run.js');
+  const server = await runServer({ home, port: 0, gateway: { port: 0 }, version: 'test' });
+  t.after(() => server.close());
+  const admin = (await readFile(paths(home).token, 'utf8')).trim();
+  const api = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(server.apiUrl + path, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as any) };
+  };
+  return { server, api };
 }
 
 /** True when `header` is Basic aloft:<password> and the password matches the htpasswd line. */
@@ -83,24 +106,7 @@ test('cloud deployment: rendered user-data, Basic auth to the key proxy, agent s
   };
   const proxyPort = (proxy.address() as { port: number }).port;
 
-  const saved = { ...process.env };
-  t.after(() => {
-    process.env = saved;
-  });
-  for (const k of Object.keys(process.env)) if (/^(AWS_|EXOSCALE_|ALOFT_PUBLIC_URL|ALOFT_DATABASE)/.test(k)) delete process.env[k];
-  Object.assign(process.env, { HCLOUD_TOKEN: double.token, HCLOUD_ENDPOINT: double.url, ALOFT_LOG_LEVEL: 'silent', ALOFT_POLL_MS: '100', ALOFT_LOOP_MS: '500' });
-  const { runServer } = await import('../src/server/run.js');
-  const server = await runServer({ home, port: 0, gateway: { port: 0 }, version: 'test' });
-  t.after(() => server.close());
-  const admin = (await readFile(paths(home).token, 'utf8')).trim();
-  const api = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(server.apiUrl + path, {
-      method,
-      headers: { authorization: `Bearer ${admin}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: res.status, body: res.status === 204 ? null : ((await res.json()) as any) };
-  };
+  const { server, api } = await startControlPlane(t, home, double);
 
   const yaml = `kind: ollama\nname: web\nmodel: qwen2.5:0.5b\nport: ${proxyPort}\nresources:\n  cpus: 2+\nplacement:\n  providers: [hetzner]\n`;
   const created = await api('POST', '/v1/deployments', { yaml });
@@ -226,4 +232,42 @@ test('cloud deployment: rendered user-data, Basic auth to the key proxy, agent s
   assert.equal((await api('DELETE', '/v1/deployments/web')).status, 202);
   await until('destroyed', async () => ((await api('GET', '/v1/deployments?all=true')).body.find((d: { name: string; status: string }) => d.name === 'web')?.status === 'destroyed' ? true : undefined));
   assert.equal(await agent('stage', 'ready'), '401');
+});
+
+test('an agent reporting a failed bootstrap fails the deployment at once, not after the ready timeout, and nothing is left', { timeout: 120_000 }, async (t) => {
+  const home = await mkdtemp(join(tmpdir(), 'aloft-agentfail-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  const double = await startHetznerDouble({ actionMs: 50, ipv4For: () => '127.0.0.1' });
+  t.after(() => double.close());
+  // Nothing listens where the key proxy would: the machine never answers its health check.
+  const closed = createTcpServer();
+  await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+  const port = (closed.address() as { port: number }).port;
+  await new Promise((r) => closed.close(r));
+
+  // The ready timeout stays at its default (10 minutes): only the agent's report can end this early.
+  const { server, api } = await startControlPlane(t, home, double);
+  const yaml = `kind: ollama\nname: broken\nmodel: qwen2.5:0.5b\nport: ${port}\nplacement:\n  providers: [hetzner]\n`;
+  assert.equal((await api('POST', '/v1/deployments', { yaml })).status, 201);
+
+  const ud = await until('user-data', () => [...double.cloud.servers.values()].map((s) => s.userData).find((u): u is string => !!u));
+  const env = fileIn(ud, PATHS.agentEnv).content;
+  const id = /^ALOFT_DEPLOYMENT_ID='([^']+)'$/m.exec(env)![1]!;
+  const token = /^ALOFT_AGENT_TOKEN='([^']+)'$/m.exec(env)![1]!;
+  await until('booting', async () => ((await api('GET', '/v1/deployments/broken')).body.status === 'booting' ? true : undefined));
+  const reported = await fetch(`${server.apiUrl}/v1/agent/${id}/stage`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ stage: 'failed', message: 'step ollama failed (exit 22)', log_tail: 'step ollama: begin\ncurl: (22) 404\n' }),
+  });
+  assert.equal(reported.status, 204);
+
+  const failed = await until('failed', async () => {
+    const d = (await api('GET', '/v1/deployments/broken')).body;
+    return d.status === 'failed' ? d : undefined;
+  }, 30_000);
+  assert.match(failed.status_reason, /bootstrap failed \(step ollama failed \(exit 22\)\); its bootstrap log: aloft events broken/);
+  await until('no server left', () => (double.cloud.servers.size === 0 ? true : undefined), 30_000);
+  const events = (await api('GET', '/v1/deployments/broken/events')).body as Array<{ type: string; data: any }>;
+  assert.match(events.find((e) => e.data?.stage === 'failed')!.data.log_tail, /curl: \(22\) 404/);
 });

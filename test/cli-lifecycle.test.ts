@@ -52,6 +52,15 @@ test('hello.yaml: up, status, logs, stop, start, down through the CLI', async (t
   assert.equal(start.code, 0, start.stderr);
   assert.equal((await fetch(new URL('/healthz', endpoint))).status, 200);
 
+  // The timeline: every transition, in order, with the steps between.
+  const events = await sb.run(['events', 'hello']);
+  assert.equal(events.code, 0, events.stderr);
+  const transitions = events.stdout.split('\n').filter((l) => l.includes(' → ')).map((l) => l.split(/\s+/)[3]);
+  assert.deepEqual(transitions, ['provisioning', 'booting', 'ready', 'stopping', 'stopped', 'starting', 'ready']);
+  assert.match(events.stdout, /step\s+wait-ready/);
+  const eventsJson = JSON.parse((await sb.run(['events', 'hello', '--json'])).stdout) as Array<{ type: string }>;
+  assert.equal(eventsJson.filter((e) => e.type === 'status').length, transitions.length);
+
   const down = await sb.run(['down', 'hello', '--yes']);
   assert.equal(down.code, 0, down.stderr);
   assert.equal((await sb.managedGroups()).length, 0, 'nothing left running');

@@ -3,7 +3,8 @@
  * user-data, in a root-only file), stored by the control plane only as a SHA-256 hash.
  * Revoking it is deleting or replacing the stored hash.
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hashToken, tokenMatches } from '../lib/tokens.js';
 
 const PREFIX = 'aloft_agent_';
 
@@ -13,27 +14,10 @@ export function generateAgentToken(): string {
 }
 
 /** Hex SHA-256 of the token: what the store keeps. */
-export function hashAgentToken(token: string): string {
-  return createHash('sha256').update(token, 'utf8').digest('hex');
-}
+export const hashAgentToken = hashToken;
 
 /** Compares the presented token's hash with the stored hash in constant time. */
-export function verifyAgentToken(token: string, storedHash: string): boolean {
-  if (typeof token !== 'string' || typeof storedHash !== 'string') return false;
-  const presented = createHash('sha256').update(token, 'utf8').digest();
-  let stored: Buffer;
-  try {
-    stored = Buffer.from(storedHash, 'hex');
-  } catch {
-    return false;
-  }
-  // Both are 32 bytes unless the stored hash is malformed; compare a fixed length anyway.
-  if (stored.length !== presented.length) {
-    timingSafeEqual(presented, presented);
-    return false;
-  }
-  return timingSafeEqual(presented, stored);
-}
+export const verifyAgentToken = tokenMatches;
 
 /** True for strings shaped like an agent token (cheap pre-check before hashing). */
 export function looksLikeAgentToken(token: string): boolean {

@@ -40,6 +40,12 @@ export interface EngineContext {
   orphanGraceMs: number;
   /** How often the reconciler lists every provider's machines looking for orphans (default 30 s). */
   orphanScanMs?: number;
+  /**
+   * This installation's id, tagged on every machine it creates (TAG_INSTALLATION). The
+   * reconciler leaves machines of another installation alone; untagged ones (made before
+   * the tag existed) count as its own. Absent: every tagged machine counts as its own.
+   */
+  installationId?: string;
   /** Test-only fault injection: SIGKILL the control plane at a named point. */
   crashAt?: string;
   /** Tells the worker a job is waiting (skips its poll delay). */

@@ -43,8 +43,9 @@ export async function startJob(ctx: EngineContext, job: Job, signal: AbortSignal
   if (!canStartStop(provider)) throw new PermanentJobError(`provider ${row.provider} cannot start a stopped machine`);
   const ref = { provider: row.provider, id: row.provider_id!, region: row.region };
   try {
+    const startedAt = ctx.now();
     await provider.start(ref);
-    const endpoint = await waitReady(ctx, dep, { providerId: row.provider_id!, endpoint: row.endpoint }, spec, signal);
+    const endpoint = await waitReady(ctx, dep, { providerId: row.provider_id!, endpoint: row.endpoint }, spec, signal, startedAt);
     dep = await mustGet(ctx, dep.id);
     if (dep.desired_state !== 'running') return;
     const now = ctx.now();

@@ -13,7 +13,7 @@ import { getDeployment, updateDeployment } from '../store/deployments.js';
 import { insertMachineIntent, liveMachines, updateMachine } from '../store/machines.js';
 import type { Deployment } from '../store/types.js';
 import { CapacityError, isProviderError } from '../providers/errors.js';
-import { aloftTags, type Machine } from '../providers/types.js';
+import { aloftTags, TAG_INSTALLATION, type Machine } from '../providers/types.js';
 import { findFreePort } from '../providers/local/ports.js';
 import type { PlannedOffer } from '../catalog/types.js';
 import type { Spec } from '../spec/schema.js';
@@ -85,7 +85,9 @@ export async function provisionJob(ctx: EngineContext, job: Job, signal: AbortSi
       });
     }
 
-    const endpoint = await step(ctx, job, 'wait-ready', () => waitReady(ctx, dep, created, spec, signal));
+    // The agent of this machine reports from its creation on; a retried step keeps that.
+    const createdAt = (await liveMachines(ctx.store.db, dep.id)).find((r) => r.id === created.machineId)?.created_at;
+    const endpoint = await step(ctx, job, 'wait-ready', () => waitReady(ctx, dep, created, spec, signal, createdAt));
     dep = await mustGet(ctx, dep.id);
     if (dep.desired_state !== 'running') return; // superseded by stop/down: their jobs take over
     const now = ctx.now();
@@ -162,7 +164,7 @@ async function createWithFailover(
           env: { ...w.env, ALOFT_UPSTREAM_SECRET_HEADER: 'x-aloft-upstream-secret' },
           workdir: w.workdir,
           diskGb: spec.resources?.disk,
-          tags: aloftTags(dep.id),
+          tags: aloftTags(dep.id, ctx.installationId ? { [TAG_INSTALLATION]: ctx.installationId } : {}),
         },
         { idempotencyKey: key },
       );

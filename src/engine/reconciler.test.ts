@@ -51,6 +51,7 @@ for (const factory of testStores()) {
         pollMs: 100,
         orphanGraceMs: 0,
         orphanScanMs: 0,
+        installationId: 'inst-a',
       };
       const engine = createEngine(ctx);
       const worker = startWorker({ db: store.db, dialect: store.dialect, workerId: 'w', handlers: engine.handlers, pollMs: 50 });
@@ -67,6 +68,7 @@ for (const factory of testStores()) {
       await until(async () => (await engine.get('web')).status === 'ready');
       const [m1] = await local.list({ deploymentId: dep.id });
       assert.ok(m1);
+      assert.equal(m1.tags['aloft-installation'], 'inst-a', 'machines carry their installation');
 
       // The workload dies: the reconciler restarts it.
       process.kill(-(m1.details as { pid: number }).pid, 'SIGKILL');
@@ -87,6 +89,16 @@ for (const factory of testStores()) {
       assert.deepEqual(r2.destroyedOrphans, [`local/${orphan.id}`]);
       assert.equal((await local.list({ deploymentId: 'd-ghost' })).length, 0);
       assert.equal((await local.list({ deploymentId: dep.id })).length, 1, 'the owned machine is untouched');
+
+      // Another installation's machine (a shared cloud account): not an orphan of ours.
+      const foreign = await local.create(
+        { deploymentId: 'd-theirs', name: 'theirs', spec: spec('theirs'), offer: { provider: 'local', region: 'local', instanceType: 'local' }, port: await findFreePort(), workdir: HELLO, env: {}, tags: { 'aloft-installation': 'inst-b' } },
+        { idempotencyKey: 'theirs-1' },
+      );
+      const r3 = await reconciler.reconcileOnce();
+      assert.deepEqual(r3.orphans, []);
+      assert.equal((await local.describe(foreign)).state, 'running');
+      await local.destroy(foreign);
 
       // Idle: no activity for longer than idle_timeout → stopped.
       await engine.submit({ spec: spec('idle', { idle_timeout: '1s', on_idle: 'stop' }), baseDir: null, owner: 'me' });

@@ -10,7 +10,7 @@ import { appendEvent } from '../store/events.js';
 import { listDeployments } from '../store/deployments.js';
 import { allLiveMachines, updateMachine } from '../store/machines.js';
 import { NotFoundError } from '../providers/errors.js';
-import { TAG_DEPLOYMENT, canStartStop, type Machine } from '../providers/types.js';
+import { TAG_DEPLOYMENT, TAG_INSTALLATION, canStartStop, type Machine } from '../providers/types.js';
 import type { EngineContext } from './context.js';
 import { transition } from './transitions.js';
 
@@ -23,6 +23,8 @@ export interface Reconciler {
 
 export function createReconciler(ctx: EngineContext): Reconciler {
   const firstSeen = new Map<string, number>();
+  /** Machines of other installations already logged (once each). */
+  const foreign = new Set<string>();
   const restarts = new Map<string, number[]>();
   // Listing every provider's machines is the expensive part (cloud API calls; a /proc
   // scan for the local provider), so it runs less often than the health checks.
@@ -84,6 +86,15 @@ export function createReconciler(ctx: EngineContext): Reconciler {
           const key = `${provider.name}/${m.id}`;
           const owner = m.tags[TAG_DEPLOYMENT];
           if (known.has(key) || (owner && pendingCreate.has(owner))) continue;
+          const installation = m.tags[TAG_INSTALLATION];
+          if (ctx.installationId && installation && installation !== ctx.installationId) {
+            // Another installation's machine in a shared account: its own control plane answers for it.
+            if (!foreign.has(key)) {
+              foreign.add(key);
+              ctx.log.info({ machine: key, installation }, 'machine of another Aloft installation; left alone');
+            }
+            continue;
+          }
           orphans.push(key);
           const seen = firstSeen.get(key);
           if (seen === undefined) {

@@ -2,11 +2,14 @@
  * Waits until the machine runs and its workload answers its health check, polling the
  * provider (calls return promptly; waiting is the engine's job). A machine that stops
  * on its own while we wait (a command that exits at once) fails at once, with the
- * provider's reason and the last line of its log.
+ * provider's reason and the last line of its log; so does a cloud machine whose agent
+ * reports that its bootstrap failed (it would never answer: no use waiting out the
+ * ready timeout).
  */
 import { PermanentJobError } from '../queue/worker.js';
 import type { Deployment } from '../store/types.js';
 import { getDeployment } from '../store/deployments.js';
+import { latestAgentStage } from '../store/events.js';
 import { canLogs, type Provider } from '../providers/types.js';
 import { TransientError, isProviderError } from '../providers/errors.js';
 import type { Spec } from '../spec/schema.js';
@@ -24,6 +27,8 @@ export async function waitReady(
   machine: { providerId: string; endpoint: string | null },
   spec: Spec,
   signal: AbortSignal,
+  /** Agent reports from before this time (epoch ms; default now) belong to an earlier boot. */
+  since: number = ctx.now(),
 ): Promise<string> {
   const provider = providerFor(ctx, dep.provider ?? 'local');
   const w = workloadOf(spec, dep.base_dir);
@@ -56,6 +61,12 @@ export async function waitReady(
       if (m && (m.state === 'stopped' || m.state === 'terminated')) {
         const tail = await lastLogLine(provider, ref);
         throw new PermanentJobError(`${dep.name} ${m.stateReason ?? m.state} before it became ready${tail ? `: ${tail}` : ''}`);
+      }
+      if (provider.name !== 'local') {
+        const stage = await latestAgentStage(ctx.store.db, dep.id, since);
+        if (stage?.stage === 'failed') {
+          throw new PermanentJobError(`${dep.name}: the machine's bootstrap failed${stage.message ? ` (${stage.message})` : ''}; its bootstrap log: aloft events ${dep.name}`);
+        }
       }
       const endpoint = machineEndpoint(provider.name, m?.endpoint) ?? machine.endpoint;
       if (m?.state === 'running' && endpoint && (await probeHealth(endpoint, w.healthPath, { model: w.model, headers, dispatcher }))) return endpoint;

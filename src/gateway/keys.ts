@@ -4,7 +4,8 @@
  * The prefix is the first PREFIX_LENGTH characters after `aloft_` (72 random bits), so a
  * presented key finds its row by prefix and is then checked by hash in constant time.
  */
-import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hashToken, tokenMatches } from '../lib/tokens.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StoredKey } from './types.js';
 
@@ -26,9 +27,7 @@ export function generateKey(): GeneratedKey {
   return { key, prefix: prefixOf(key)!, hash: hashKey(key) };
 }
 
-export function hashKey(key: string): string {
-  return hash('sha256', key, 'hex');
-}
+export const hashKey = hashToken;
 
 /** The public prefix of a well-formed key, or null when it cannot be one of ours. */
 export function prefixOf(key: string): string | null {
@@ -51,9 +50,7 @@ export function normalizePrefix(input: string): string {
 
 /** Constant-time comparison of the presented key's hash with the stored hash. */
 export function verifyKey(presented: string, stored: Pick<StoredKey, 'hash'>): boolean {
-  const a = hash('sha256', presented, 'buffer');
-  const b = Buffer.from(stored.hash, 'hex');
-  return b.length === a.length && timingSafeEqual(a, b);
+  return tokenMatches(presented, stored.hash);
 }
 
 /** Header names that may carry a client key; all are removed before forwarding. */

@@ -3,13 +3,18 @@
  * AES-256-GCM. The key comes from ALOFT_MASTER_KEY (base64, 32 bytes) or a key file
  * created once in the data directory with mode 0600.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 export interface SecretBox {
   seal(plain: string): string;
   open(sealed: string): string;
+  /**
+   * A stable identifier derived from the master key (HMAC-SHA256 of `label`, 16 hex): every
+   * replica sharing the key (and so the store's secrets) gets the same one. Not a secret.
+   */
+  derive(label: string): string;
 }
 
 export function secretBoxFromKey(key: Buffer): SecretBox {
@@ -27,6 +32,9 @@ export function secretBoxFromKey(key: Buffer): SecretBox {
       const d = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));
       d.setAuthTag(Buffer.from(tag, 'base64url'));
       return Buffer.concat([d.update(Buffer.from(body, 'base64url')), d.final()]).toString('utf8');
+    },
+    derive(label) {
+      return createHmac('sha256', key).update(`aloft:${label}`).digest('hex').slice(0, 16);
     },
   };
 }

@@ -5,7 +5,9 @@
  *  - Machine: what a provider holds for a deployment (instance, process group, pod).
  *  - MachineRef: enough to find a machine again: provider name, provider id, region.
  *  - Tags: every resource Aloft creates carries `aloft-managed=true` and
- *    `aloft-deployment=<id>`; `list()` finds machines by them.
+ *    `aloft-deployment=<id>`; `list()` finds machines by them. Machines also carry
+ *    `aloft-installation=<id>` (the control plane's, from its master key), so two
+ *    installations sharing one cloud account never take each other's machines for orphans.
  *
  * Semantics every provider keeps:
  *  - Every call returns promptly; waiting is the engine's job (it polls `describe`).
@@ -21,6 +23,8 @@ import type { Spec } from '../spec/schema.js';
 
 export const TAG_MANAGED = 'aloft-managed';
 export const TAG_DEPLOYMENT = 'aloft-deployment';
+/** The installation (control plane and its store) that created a machine. */
+export const TAG_INSTALLATION = 'aloft-installation';
 /** On a volume: `true` keeps it when its deployment's machine is destroyed. */
 export const TAG_KEEP = 'aloft-keep';
 

@@ -57,18 +57,20 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   let setControlPlaneUrl!: (url: string) => void;
   const controlPlaneUrl = new Promise<string>((r) => (setControlPlaneUrl = r));
   const holder = `${hostname()}:${process.pid}:${newId('s', 6)}`;
+  const secrets = loadSecretBox(p.masterKey, env);
 
   const ctx: EngineContext = {
     store,
     providers,
     plan,
-    secrets: loadSecretBox(p.masterKey, env),
+    secrets,
     log,
     now: Date.now,
     readyTimeoutMs: Number(env.ALOFT_READY_TIMEOUT_MS ?? 10 * 60_000),
     pollMs: Number(env.ALOFT_POLL_MS ?? 500),
     orphanGraceMs: Number(env.ALOFT_ORPHAN_GRACE_MS ?? 60_000),
     orphanScanMs: Number(env.ALOFT_ORPHAN_SCAN_MS ?? 30_000),
+    installationId: env.ALOFT_INSTALLATION_ID || secrets.derive('installation'),
     crashAt: env.ALOFT_CRASH_AT,
     budgets: config.budgets,
     // Cloud machines boot with cloud-init from bootstrap/; the local provider gets none.

@@ -49,3 +49,29 @@ export async function listStatusEvents(db: Kysely<DB>, deploymentIds: string[]):
     .orderBy('id', 'asc')
     .execute();
 }
+
+export interface AgentStage {
+  stage: string;
+  message: string | null;
+  at: number;
+}
+
+/**
+ * The latest stage a deployment's on-host agent reported at or after `since` (epoch ms),
+ * or null. Wait-ready reads it: a machine whose bootstrap failed will never answer.
+ */
+export async function latestAgentStage(db: Kysely<DB>, deploymentId: string, since: number): Promise<AgentStage | null> {
+  const row = await db
+    .selectFrom('events')
+    .select(['at', 'data_json'])
+    .where('deployment_id', '=', deploymentId)
+    .where('type', '=', 'agent')
+    .where('message', 'like', 'stage %')
+    .where('at', '>=', since)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  if (!row?.data_json) return null;
+  const data = JSON.parse(row.data_json) as { stage?: string; message?: string };
+  return data.stage ? { stage: data.stage, message: data.message ?? null, at: row.at } : null;
+}

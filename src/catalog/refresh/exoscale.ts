@@ -7,20 +7,12 @@
  */
 import { createHmac } from 'node:crypto';
 import type { CatalogFile, CatalogInstanceType } from '../schema.js';
+import { EXOSCALE_GPU_FAMILIES } from '../gpu-families.js';
 import { assemble, httpJson, missing, today, type RefreshContext, type Refresher } from './common.js';
 
 export const EXOSCALE_API = 'https://api-ch-gva-2.exoscale.com/v2';
 export const EXOSCALE_PRICING = 'https://portal.exoscale.com/api/pricing/opencompute';
 
-/** GPU model and VRAM by instance family (the API gives only the count). */
-export const EXOSCALE_GPU_FAMILIES: Record<string, { name: string; vramGb: number }> = {
-  gpu: { name: 'P100', vramGb: 16 },
-  gpu2: { name: 'V100', vramGb: 16 },
-  gpu3: { name: 'A40', vramGb: 48 },
-  gpua5000: { name: 'RTXA5000', vramGb: 24 },
-  gpu3080ti: { name: 'RTX3080TI', vramGb: 12 },
-  gpua30: { name: 'A30', vramGb: 24 },
-};
 const FAMILIES = new Set(['standard', 'cpu', 'memory', ...Object.keys(EXOSCALE_GPU_FAMILIES)]);
 
 interface ExoType { family: string; size: string; cpus: number; gpus?: number; memory: number; authorized?: boolean; zones?: string[] }

@@ -1,4 +1,4 @@
-/** status and logs: read commands. */
+/** status, events and logs: read commands. */
 import type { Command } from 'commander';
 
 export function register(program: Command): void {
@@ -30,6 +30,31 @@ export function register(program: Command): void {
           endpoint: (r) => r.url ?? r.endpoint,
           age: (r) => formatDuration(now - Date.parse(r.created_at)),
         });
+      } catch (err) {
+        fromApiError(err);
+      }
+    });
+
+  program
+    .command('events')
+    .description("show a deployment's timeline: transitions, steps, agent stages (with the bootstrap log of a failed one)")
+    .argument('<name>')
+    .option('--json', 'machine-readable output')
+    .action(async (name: string, o: { json?: boolean }) => {
+      const { connect, fromApiError } = await import('../connect.js');
+      const { printJson } = await import('../output.js');
+      const client = await connect();
+      try {
+        const events = [];
+        // The API answers in pages; read them all.
+        for (let page = await client.events(name); page.length > 0; page = await client.events(name, page[page.length - 1]!.id)) events.push(...page);
+        if (o.json) return printJson(events);
+        for (const e of events) {
+          const what = e.type === 'status' ? `${e.from_status ?? '-'} → ${e.to_status}` : e.type;
+          process.stdout.write(`${e.at}  ${what}${e.message ? `  ${e.message}` : ''}\n`);
+          const tail = (e.data as { log_tail?: string } | null)?.log_tail;
+          if (tail) for (const line of tail.trimEnd().split('\n')) process.stdout.write(`    | ${line}\n`);
+        }
       } catch (err) {
         fromApiError(err);
       }

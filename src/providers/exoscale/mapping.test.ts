@@ -1,7 +1,8 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, ThrottledError, TransientError } from '../errors.js';
-import { offersFromInstanceTypes, toOfferRef } from './catalog.js';
+import { readFileSync } from 'node:fs';
+import { toOfferRef, usableIn } from './catalog.js';
 import { mapHttpError, mapNetworkError, mapOperationFailure, parseRetryAfter } from './error-map.js';
 import { instanceName, machineState, nameMatchesDeployment, toMachine } from './machine.js';
 import type { ExoInstanceType } from './wire.js';
@@ -69,18 +70,18 @@ describe('Exoscale machines and catalog', () => {
     assert.equal(m.createdAt, Date.parse('2026-01-01T00:00:00Z'));
   });
 
-  test('instance types → offers, GPU model from the family, unpriced ones reported', () => {
+  test('instance types → offer references: GPU model from the family (named as in the catalog data), usable zones only', () => {
     const types: ExoInstanceType[] = [
       { id: 'a', family: 'gpua5000', size: 'small', cpus: 8, gpus: 1, memory: 56 * 1024 ** 3, authorized: true, zones: ['ch-gva-2'] },
       { id: 'b', family: 'standard', size: 'medium', cpus: 2, memory: 4 * 1024 ** 3, authorized: true },
       { id: 'c', family: 'gpu3', size: 'small', cpus: 12, gpus: 1, memory: 56 * 1024 ** 3, authorized: false },
       { id: 'd', family: 'standard', size: 'huge', cpus: 16, memory: 64 * 1024 ** 3, authorized: true, zones: ['de-fra-1'] },
     ];
-    const { offers, unpriced } = offersFromInstanceTypes(types, 'ch-gva-2', (n) => (n === 'gpua5000.small' ? 1.5 : undefined));
-    assert.deepEqual(unpriced, ['standard.medium']);
-    assert.deepEqual(offers, [
-      { provider: 'exoscale', region: 'ch-gva-2', instanceType: 'gpua5000.small', gpu: { name: 'A5000', count: 1, vramGb: 24 }, vcpus: 8, memoryGb: 56, arch: 'x86_64', pricePerHour: 1.5, spotPricePerHour: null },
-    ]);
-    assert.deepEqual(toOfferRef(types[1], 'ch-gva-2'), { provider: 'exoscale', region: 'ch-gva-2', instanceType: 'standard.medium', gpu: null });
+    assert.deepEqual(types.filter((t) => usableIn(t, 'ch-gva-2')).map((t) => t.id), ['a', 'b']);
+    assert.deepEqual(toOfferRef(types[0]!, 'ch-gva-2'), { provider: 'exoscale', region: 'ch-gva-2', instanceType: 'gpua5000.small', gpu: { name: 'RTXA5000', count: 1, vramGb: 24 } });
+    assert.deepEqual(toOfferRef(types[1]!, 'ch-gva-2'), { provider: 'exoscale', region: 'ch-gva-2', instanceType: 'standard.medium', gpu: null });
+    // The catalog data names the same GPU the same way.
+    const data = JSON.parse(readFileSync(new URL('../../../data/catalog/exoscale.json', import.meta.url), 'utf8')) as { instance_types: Array<{ name: string; gpu: { name: string } | null }> };
+    assert.equal(data.instance_types.find((t) => t.name === 'gpua5000.small')?.gpu?.name, 'RTXA5000');
   });
 });
