@@ -56,7 +56,7 @@ test('hello.yaml: up, status, logs, stop, start, down through the CLI', async (t
   const events = await sb.run(['events', 'hello']);
   assert.equal(events.code, 0, events.stderr);
   const transitions = events.stdout.split('\n').filter((l) => l.includes(' → ')).map((l) => l.split(/\s+/)[3]);
-  assert.deepEqual(transitions, ['provisioning', 'booting', 'ready', 'stopping', 'stopped', 'starting', 'ready']);
+  assert.deepEqual(transitions, ['queued', 'provisioning', 'booting', 'ready', 'stopping', 'stopped', 'starting', 'ready']);
   assert.match(events.stdout, /step\s+wait-ready/);
   const eventsJson = JSON.parse((await sb.run(['events', 'hello', '--json'])).stdout) as Array<{ type: string }>;
   assert.equal(eventsJson.filter((e) => e.type === 'status').length, transitions.length);

@@ -135,7 +135,7 @@ describe('e2e: the engine on Exoscale (API double), killed mid-provisioning', { 
     const base = parseSpec(await readFile(join(repoRoot, 'examples/ollama-gpu.yaml'), 'utf8'), { file: 'examples/ollama-gpu.yaml' });
     const port = await fakeOllama((base as { model: string }).model);
     const spec = { ...base, name: 'coder-crash', port } as Spec;
-    const offers = [exoOffer('gpua5000.small', { name: 'A5000', count: 1, vramGb: 24 }, 1.2)];
+    const offers = [exoOffer('gpua5000.small', { name: 'RTXA5000', count: 1, vramGb: 24 }, 1.2)];
     const masterKey = randomBytes(32);
     const db = join(dir, 'crash.db');
     const proxy = await holdingProxy(double.url);

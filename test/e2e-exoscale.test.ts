@@ -81,7 +81,7 @@ describe('engine → Exoscale provider → API double', { timeout: 120_000 }, ()
     const ctx: EngineContext = {
       store,
       providers: new Map([['exoscale', provider]]),
-      plan: async () => [offer('gpua5000.small', { name: 'A5000', count: 1, vramGb: 24 }, 1.2), offer('standard.large', null, 1.4)],
+      plan: async () => [offer('gpua5000.small', { name: 'RTXA5000', count: 1, vramGb: 24 }, 1.2), offer('standard.large', null, 1.4)],
       renderUserData: async ({ deployment, port: p, tls }) => {
         issued = tls;
         const ud = `#cloud-config\n# aloft deployment ${deployment.id}\nruncmd:\n  - [sh, -c, "echo serving on ${p}"]\n`;

@@ -270,7 +270,7 @@ describe('Exoscale provider against the API double', () => {
   test('liveOffers lists the usable types with their GPUs', async () => {
     const offers = await p.liveOffers();
     assert.ok(offers.some((o) => o.instanceType === 'standard.medium' && o.gpu === null));
-    assert.deepEqual(offers.find((o) => o.instanceType === 'gpua5000.small')?.gpu, { name: 'A5000', count: 1, vramGb: 24 });
+    assert.deepEqual(offers.find((o) => o.instanceType === 'gpua5000.small')?.gpu, { name: 'RTXA5000', count: 1, vramGb: 24 });
     assert.ok(!offers.some((o) => o.instanceType === 'gpu3.small'), 'unauthorised types are not offered');
   });
 });
