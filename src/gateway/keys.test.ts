@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkKey, extractKey, generateKey, hashKey, keyAllows, newKeyRecord, normalizePrefix, prefixOf, verifyKey } from './keys.js';
+import { checkKey, createKeyVerifier, extractKey, generateKey, hashKey, keyAllows, newKeyRecord, normalizePrefix, prefixOf, verifyKey } from './keys.js';
 import type { StoredKey } from './types.js';
 
 test('generateKey: aloft_ + 256 random bits, a prefix and a sha256 hash', () => {
@@ -74,4 +74,35 @@ test('keyAllows: null scope opens all, otherwise only its deployment', () => {
   assert.equal(keyAllows(k, 'd1'), true);
   assert.equal(keyAllows(k, 'd2'), false);
   assert.equal(keyAllows({ ...k, deploymentId: null }, 'd2'), true);
+});
+
+test('the key verifier remembers a matched key, and only that exact key', async (t) => {
+  const g = generateKey();
+  const verify = createKeyVerifier({ ttlMs: 1000 });
+  assert.equal(verify(g.key, { hash: g.hash }), true);
+  // The second check is answered from memory (constant-time comparison with the remembered key).
+  t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+  const remembered = verify(g.key, { hash: g.hash });
+  assert.equal(remembered, true);
+  // Anything else under the same hash is refused: one character off, a look-alike outside latin1, another length.
+  const last = g.key.at(-1) === 'A' ? 'B' : 'A';
+  for (const other of [g.key.slice(0, -1) + last, g.key.slice(0, -1) + String.fromCharCode(0x100 + g.key.charCodeAt(g.key.length - 1)), g.key + 'x', '']) {
+    assert.equal(verify(other, { hash: g.hash }), false, JSON.stringify(other));
+  }
+  // Past the TTL it hashes again (still true for the right key, still false for others).
+  t.mock.timers.tick(1001);
+  assert.equal(verify(g.key, { hash: g.hash }), true);
+  assert.equal(verify(g.key, { hash: generateKey().hash }), false, 'another row: another hash');
+});
+
+test('checkKey uses the verifier it is given', async () => {
+  const g = generateKey();
+  const row: StoredKey = { id: 'k', prefix: g.prefix, hash: g.hash, deploymentId: null, expiresAt: null, revokedAt: null };
+  const seen: string[] = [];
+  const r = await checkKey(g.key, async () => row, Date.now(), (p, s) => (seen.push(s.hash), verifyKey(p, s)));
+  assert.equal(r.ok, true);
+  assert.deepEqual(seen, [g.hash]);
+  // A revoked row is refused even when the key matches (the memo says nothing about revocation).
+  const revoked = await checkKey(g.key, async () => ({ ...row, revokedAt: Date.now() - 1 }), Date.now(), createKeyVerifier());
+  assert.equal(revoked.ok, false);
 });

@@ -4,7 +4,7 @@
  * The prefix is the first PREFIX_LENGTH characters after `aloft_` (72 random bits), so a
  * presented key finds its row by prefix and is then checked by hash in constant time.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { hashToken, tokenMatches } from '../lib/tokens.js';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StoredKey } from './types.js';
@@ -74,17 +74,43 @@ export type KeyCheck =
   | { ok: true; key: StoredKey }
   | { ok: false; status: 401; code: 'missing_key' | 'invalid_key' | 'expired_key' | 'revoked_key'; message: string };
 
+/**
+ * verifyKey with a memory: SHA-256 is most of what a key check costs, and a client presents
+ * the same key on every request. Once a key has matched a stored hash, the key's bytes are
+ * kept (in this process only, for `ttlMs`) under that hash, and the next presentation is
+ * compared with them in constant time instead of hashed. A pure memo of "this key hashes to
+ * that hash": revocation and expiry are still read from the row on every request.
+ */
+export function createKeyVerifier(opts: { ttlMs?: number; max?: number } = {}): (presented: string, stored: Pick<StoredKey, 'hash'>) => boolean {
+  const ttlMs = opts.ttlMs ?? 60_000;
+  const max = opts.max ?? 10_000;
+  const known = new Map<string, { key: Buffer; at: number }>();
+  return (presented, stored) => {
+    const hit = known.get(stored.hash);
+    const now = Date.now();
+    if (hit && now - hit.at < ttlMs) {
+      const p = Buffer.from(presented, 'utf8');
+      if (p.length === hit.key.length && timingSafeEqual(p, hit.key)) return true;
+    }
+    if (!verifyKey(presented, stored)) return false;
+    if (known.size >= max) known.clear();
+    known.set(stored.hash, { key: Buffer.from(presented, 'utf8'), at: now });
+    return true;
+  };
+}
+
 /** Finds and checks a presented key (not its scope: that needs the deployment). */
 export async function checkKey(
   presented: string | null,
   find: (prefix: string) => Promise<StoredKey | null>,
   now: number,
+  verify: (presented: string, stored: Pick<StoredKey, 'hash'>) => boolean = verifyKey,
 ): Promise<KeyCheck> {
   if (!presented) return { ok: false, status: 401, code: 'missing_key', message: 'An API key is required' };
   const prefix = prefixOf(presented);
   const stored = prefix ? await find(prefix) : null;
   // Hash even when no row matched, so a miss costs what a hit costs.
-  const valid = verifyKey(presented, stored ?? { hash: DUMMY_HASH }) && stored !== null;
+  const valid = stored !== null ? verify(presented, stored) : verifyKey(presented, { hash: DUMMY_HASH }) && false;
   if (!valid || !stored) return { ok: false, status: 401, code: 'invalid_key', message: 'The API key is not valid' };
   if (stored.revokedAt !== null && stored.revokedAt <= now) {
     return { ok: false, status: 401, code: 'revoked_key', message: 'The API key has been revoked' };

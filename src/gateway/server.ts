@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { acceptsHtml } from './headers.js';
-import { checkKey, extractKey, keyAllows } from './keys.js';
+import { checkKey, createKeyVerifier, extractKey, keyAllows } from './keys.js';
 import { createGatewayMetrics, NO_DEPLOYMENT, type GatewayMetrics } from './metrics.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, forward, type UpstreamTimeouts } from './proxy.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
@@ -93,6 +93,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   });
   let tlsOn = false;
   const tunnels = new Set<Duplex>();
+  const findKey = (prefix: string) => backend.keys.findByPrefix(prefix);
+  const verifyKey = createKeyVerifier();
 
   type Admitted = { ok: true; target: RouteTarget; path: string } | { ok: false; status: number; code: string; message: string; headers?: Record<string, string>; html?: string };
 
@@ -100,7 +102,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
   async function admit(req: IncomingMessage, conn: ServerResponse | Duplex, allowHtml: boolean): Promise<Admitted> {
     const route = parseRoute(req.url ?? '/', req.headers.host, domain);
     if (!route) return { ok: false, status: 404, code: 'not_found', message: 'No deployment here: use /d/<deployment>/…' };
-    const check = await checkKey(extractKey(req.headers), (p) => backend.keys.findByPrefix(p), Date.now());
+    const check = await checkKey(extractKey(req.headers), findKey, Date.now(), verifyKey);
     if (!check.ok) return { ok: false, status: 401, code: check.code, message: check.message, headers: WWW_AUTHENTICATE };
     let target = await backend.resolve(route.name);
     if (!target || target.status === 'destroyed') {
