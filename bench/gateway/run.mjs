@@ -195,7 +195,7 @@ function report(results) {
 
 Measured by \`node bench/gateway/run.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, Node ${process.version}, ${nginxVersion.replace('nginx version: ', '')} (1 worker).
 autocannon, ${CONNECTIONS} connections, ${DURATION} s per cell after a 2 s warm-up, best of ${ROUNDS} round(s); loopback; upstream, gateway, nginx and autocannon share the machine.
-\`/json\`: 1 KB JSON; \`/sse\`: 64 SSE chunks, one every ${PACE_MS} ms (100 tokens/s at the default 10 ms: a fast LLM); \`/sse-burst\`: the 64 chunks at once.
+\`/json\`: 1 KB JSON; \`/sse\`: 64 SSE chunks, one every ${PACE_MS} ms (100 tokens/s at the default 10 ms: a fast LLM), a fixed number of streams per connection (requests/s = streams / time taken); \`/sse-burst\`: the 64 chunks at once.
 \`node-floor\`: a minimal Node proxy (node:http + undici, the nginx config's work and nothing more), the least any Node proxy costs here.
 Latency in ms (time to the last byte). CPU µs/req: user + system CPU of the one process that serves the cell (the upstream for direct, the gateway, the nginx worker) divided by the requests served; it depends far less on the machine's load than req/s does.
 Load average before the run: ${loadBefore}.
