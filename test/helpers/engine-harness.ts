@@ -1,0 +1,118 @@
+/**
+ * The real engine (store, queue worker, jobs, reconciler loops) with one cloud provider pointed
+ * at its double: what `aloft server` composes, minus the API. The AWS and Exoscale end-to-end
+ * tests use it in-process, and as a child process for their SIGKILL tests (runHarnessMain).
+ */
+import { randomBytes } from 'node:crypto';
+import pino from 'pino';
+import { openStore, type Store } from '../../src/store/db.js';
+import { startWorker, type Worker } from '../../src/queue/worker.js';
+import { createEngine, type Engine } from '../../src/engine/engine.js';
+import { startLoops } from '../../src/engine/loops.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { secretBoxFromKey } from '../../src/lib/secret-box.js';
+import type { PlannedOffer } from '../../src/catalog/types.js';
+import type { Provider } from '../../src/providers/types.js';
+import type { Spec } from '../../src/spec/schema.js';
+
+export interface EngineHarness {
+  engine: Engine;
+  ctx: EngineContext;
+  store: Store;
+  close(): Promise<void>;
+}
+
+export interface HarnessOptions {
+  dbUrl: string;
+  provider: Provider;
+  offers: PlannedOffer[];
+  masterKey: Buffer;
+  renderUserData: EngineContext['renderUserData'];
+}
+
+export async function startEngineHarness(opts: HarnessOptions): Promise<EngineHarness> {
+  const store = await openStore({ url: opts.dbUrl });
+  const ctx: EngineContext = {
+    store,
+    providers: new Map<string, Provider>([[opts.provider.name, opts.provider]]),
+    plan: async () => opts.offers,
+    renderUserData: opts.renderUserData,
+    secrets: secretBoxFromKey(opts.masterKey),
+    log: pino({ level: process.env.ALOFT_E2E_LOG ?? 'silent' }),
+    now: Date.now,
+    readyTimeoutMs: 30_000,
+    pollMs: 50,
+    orphanGraceMs: 60 * 60_000,
+  };
+  const engine = createEngine(ctx);
+  const holder = `e2e-${opts.provider.name}-${process.pid}`;
+  const worker: Worker = startWorker({
+    db: store.db,
+    dialect: store.dialect,
+    workerId: `${holder}-${randomBytes(3).toString('hex')}`,
+    handlers: engine.handlers,
+    concurrency: 4,
+    // Long enough that a loaded machine renews in time (a lapsed lease runs a job twice), short
+    // enough that the SIGKILL tests' restarted control plane reclaims the dead one's job soon.
+    leaseMs: 4000,
+    pollMs: 50,
+  });
+  ctx.nudge = () => worker.nudge();
+  const loops = startLoops(ctx, engine, { holder, intervalMs: 200 });
+  return {
+    engine,
+    ctx,
+    store,
+    async close() {
+      await loops.stop();
+      await worker.stop();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * A helper file run as a child process: ALOFT_E2E_DB, ALOFT_E2E_DOUBLE, ALOFT_E2E_OFFERS,
+ * ALOFT_E2E_SPEC and ALOFT_E2E_MASTER_KEY describe the run. Submits the spec unless a
+ * deployment of that name exists (`SUBMITTED`, or `RESUMED <status>`), then prints
+ * `READY <endpoint>` and exits 0 once it is ready (`FAILED <reason>` and exit 1 if it fails).
+ */
+export function runHarnessMain(moduleUrl: string, start: (o: Pick<HarnessOptions, 'dbUrl' | 'offers' | 'masterKey'> & { doubleUrl: string }) => Promise<EngineHarness>): void {
+  if (!process.argv[1] || moduleUrl !== new URL(`file://${process.argv[1]}`).href) return;
+  const env = process.env;
+  const main = async (): Promise<number> => {
+    const spec = JSON.parse(env.ALOFT_E2E_SPEC!) as Spec;
+    const e = await start({
+      dbUrl: env.ALOFT_E2E_DB!,
+      doubleUrl: env.ALOFT_E2E_DOUBLE!,
+      offers: JSON.parse(env.ALOFT_E2E_OFFERS!) as PlannedOffer[],
+      masterKey: Buffer.from(env.ALOFT_E2E_MASTER_KEY!, 'base64'),
+    });
+    const existing = await e.engine.get(spec.name).catch(() => null);
+    if (!existing) await e.engine.submit({ spec, baseDir: null, owner: 'e2e' });
+    process.stdout.write(existing ? `RESUMED ${existing.status}\n` : 'SUBMITTED\n');
+    let code = 0;
+    for (;;) {
+      const d = await e.engine.get(spec.name);
+      if (d.status === 'ready') {
+        process.stdout.write(`READY ${d.endpoint}\n`);
+        break;
+      }
+      if (d.status === 'failed') {
+        process.stdout.write(`FAILED ${d.status_reason}\n`);
+        code = 1;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await e.close();
+    return code;
+  };
+  main().then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`${(err as Error).stack}\n`);
+      process.exit(1);
+    },
+  );
+}
