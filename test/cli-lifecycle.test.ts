@@ -124,3 +124,11 @@ test('bad input: one-line errors, exit code 2 (1 at run time), nothing half-made
   assert.equal(badFlag.code, 2);
   void ROOT;
 });
+
+test('a bad ALOFT_INSTALLATION_ID: the server refuses to start with one line (it would be an invalid cloud label)', async (t) => {
+  const sb = sandbox(t);
+  const r = await sb.run(['server'], { timeoutMs: 30_000, env: { ALOFT_INSTALLATION_ID: 'two words' } });
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stderr.trim(), 'error: ALOFT_INSTALLATION_ID takes letters, digits and inner dashes (at most 63), not "two words"');
+  assert.equal(serverInfo(sb.home), null);
+});

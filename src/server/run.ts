@@ -12,7 +12,7 @@ import { createEngine } from '../engine/engine.js';
 import { startLoops } from '../engine/loops.js';
 import type { EngineContext } from '../engine/context.js';
 import { buildApi } from '../api/server.js';
-import { loadSecretBox } from '../lib/secret-box.js';
+import { loadSecretBox, type SecretBox } from '../lib/secret-box.js';
 import { hashToken } from '../lib/tokens.js';
 import { aloftHome, DEFAULT_API_PORT, paths } from '../lib/paths.js';
 import { newId } from '../lib/ids.js';
@@ -46,6 +46,8 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   const p = paths(home);
   // A bad config.yaml stops the server before anything starts (one line: file and field).
   const config = loadConfig(home);
+  const secrets = loadSecretBox(p.masterKey, env);
+  const installation = installationId(env, secrets);
   const log = pino({ level: env.ALOFT_LOG_LEVEL ?? 'info', redact: ['*.token', '*.secret', '*.authorization', '*.upstream_secret'] });
   const store = await openStore({ url: opts.databaseUrl ?? env.ALOFT_DATABASE_URL ?? p.db, schema: env.ALOFT_DATABASE_SCHEMA });
   const providers = await loadProviders(env, { home });
@@ -57,7 +59,6 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
   let setControlPlaneUrl!: (url: string) => void;
   const controlPlaneUrl = new Promise<string>((r) => (setControlPlaneUrl = r));
   const holder = `${hostname()}:${process.pid}:${newId('s', 6)}`;
-  const secrets = loadSecretBox(p.masterKey, env);
 
   const ctx: EngineContext = {
     store,
@@ -70,7 +71,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     pollMs: Number(env.ALOFT_POLL_MS ?? 500),
     orphanGraceMs: Number(env.ALOFT_ORPHAN_GRACE_MS ?? 60_000),
     orphanScanMs: Number(env.ALOFT_ORPHAN_SCAN_MS ?? 30_000),
-    installationId: env.ALOFT_INSTALLATION_ID || secrets.derive('installation'),
+    installationId: installation,
     crashAt: env.ALOFT_CRASH_AT,
     budgets: config.budgets,
     // Cloud machines boot with cloud-init from bootstrap/; the local provider gets none.
@@ -142,4 +143,18 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
       removeServerInfo(p.serverInfo, process.pid);
     })());
   return { close, apiUrl, gatewayUrl };
+}
+
+/**
+ * Tagged on every machine (providers/types.ts TAG_INSTALLATION): ALOFT_INSTALLATION_ID, else
+ * derived from the master key so replicas sharing a store agree. It must be a valid tag or
+ * label value on every cloud (Hetzner's rules are the strictest).
+ */
+function installationId(env: NodeJS.ProcessEnv, secrets: SecretBox): string {
+  const given = env.ALOFT_INSTALLATION_ID;
+  if (!given) return secrets.derive('installation');
+  if (!/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(given)) {
+    throw new Error(`ALOFT_INSTALLATION_ID takes letters, digits and inner dashes (at most 63), not ${JSON.stringify(given)}`);
+  }
+  return given;
 }
