@@ -138,6 +138,21 @@ describe('aws provider lifecycle', () => {
     await p.destroy(m);
   });
 
+  test('leftovers in a region no longer configured are found and removed with the engine\'s region hint', async () => {
+    const other = 'ap-south-1';
+    const req = request({ offer: { provider: 'aws', region: other, instanceType: 't3.small', gpu: null } });
+    const m = await provider().create(req, { idempotencyKey: `hint-${req.deploymentId}` });
+    assert.equal(m.region, other);
+    // A restarted control plane configured for REGION only: without the hint it looks in the wrong place.
+    const restarted = provider();
+    assert.deepEqual(await restarted.leftovers(req.deploymentId), []);
+    const hint = { regions: [other] };
+    const found = await restarted.leftovers(req.deploymentId, hint);
+    assert.deepEqual(found.map((l) => [l.kind, l.region]).sort(), [['firewall', other], ['machine', other], ['volume', other]]);
+    await waitFor('all removed', async () => (await restarted.removeLeftovers(req.deploymentId, hint)).length === 0, 15_000);
+    assert.equal([...double.world.groups.values()].filter((g) => g.tags['aloft-deployment'] === req.deploymentId).length, 0);
+  });
+
   test('spot goes through InstanceMarketOptions; a one-time spot machine cannot be stopped', async () => {
     const p = provider();
     const req = request({ offer: { provider: 'aws', region: REGION, instanceType: 'g6.xlarge', spot: true, gpu: { name: 'L4', count: 1, vramGb: 24 } } });

@@ -51,17 +51,24 @@ async function isGone(provider: { describe: (r: never) => Promise<{ state: strin
  * returns what remains. Empty means the deployment is fully removed from the clouds.
  */
 export async function removeLeftovers(ctx: EngineContext, dep: Deployment): Promise<Array<{ provider: string; kind: string; id: string }>> {
-  const names = new Set<string>((await allMachines(ctx, dep.id)).map((m) => m.provider));
-  if (dep.provider) names.add(dep.provider);
+  // Each provider the deployment touched, with the regions its machine rows name.
+  const regions = new Map<string, Set<string>>();
+  const touch = (provider: string, region: string | null) => {
+    const set = regions.get(provider) ?? new Set<string>();
+    if (region) set.add(region);
+    regions.set(provider, set);
+  };
+  for (const m of await allMachines(ctx, dep.id)) touch(m.provider, m.region);
+  if (dep.provider) touch(dep.provider, dep.region);
   const left: Array<{ provider: string; kind: string; id: string }> = [];
-  for (const name of names) {
+  for (const [name, inRegions] of regions) {
     const provider = ctx.providers.get(name);
     if (!provider || !canLeftovers(provider)) continue;
-    for (const l of await provider.removeLeftovers(dep.id)) left.push({ provider: name, kind: l.kind, id: l.id });
+    for (const l of await provider.removeLeftovers(dep.id, { regions: [...inRegions] })) left.push({ provider: name, kind: l.kind, id: l.id });
   }
   return left;
 }
 
-async function allMachines(ctx: EngineContext, deploymentId: string): Promise<Array<{ provider: string }>> {
-  return ctx.store.db.selectFrom('machines').select('provider').where('deployment_id', '=', deploymentId).execute();
+async function allMachines(ctx: EngineContext, deploymentId: string): Promise<Array<{ provider: string; region: string }>> {
+  return ctx.store.db.selectFrom('machines').select(['provider', 'region']).where('deployment_id', '=', deploymentId).execute();
 }

@@ -178,6 +178,12 @@ export interface Leftover {
   /** The cloud's own word for it (EC2 state, volume status). */
   state?: string;
 }
+/** What the engine knows of where a deployment's resources are (its machine rows). */
+export interface LeftoverHint {
+  /** Regions to search besides the provider's own (a region no longer configured, say). */
+  regions?: string[];
+}
+
 export interface LeftoversCapable {
   /**
    * What still exists in the cloud for this deployment, found by tag: machines not yet fully
@@ -185,13 +191,13 @@ export interface LeftoversCapable {
    * volumes are not leftovers. Empty means the deployment is fully removed; until then the
    * engine (or the reconciler) calls `destroy` again — it is safe to repeat.
    */
-  leftovers(deploymentId: string): Promise<Leftover[]>;
+  leftovers(deploymentId: string, hint?: LeftoverHint): Promise<Leftover[]>;
   /**
    * Removes what it can of the deployment's leftovers now, without waiting (terminates its
    * machines, deletes unused firewalls and unkept detached volumes), and returns what remains.
    * Works even when the machine record is long gone; call until it returns [].
    */
-  removeLeftovers(deploymentId: string): Promise<Leftover[]>;
+  removeLeftovers(deploymentId: string, hint?: LeftoverHint): Promise<Leftover[]>;
 }
 
 const has = (p: object, ...names: string[]) => names.every((n) => typeof (p as Record<string, unknown>)[n] === 'function');

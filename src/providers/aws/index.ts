@@ -27,6 +27,7 @@ import {
   type FirewallCapable,
   type FirewallRule,
   type Leftover,
+  type LeftoverHint,
   type LeftoversCapable,
   type ListFilter,
   type LogsCapable,
@@ -71,6 +72,9 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
   const clients = createAwsClients({ ...opts, ssmEndpoint: opts.ssmEndpoint ?? opts.endpoint });
   const images = createImageResolver(clients);
   const used = new Set<string>([defaultRegion, ...(opts.regions ?? [])]);
+  // Leftovers are searched where this process works and wherever the store says the
+  // deployment's machines were: a region dropped from the configuration still gets cleaned.
+  const searched = (hint?: LeftoverHint): string[] => [...new Set([...used, ...(hint?.regions ?? [])])];
   const idRegions = new Map<string, string>();
   const book = {
     regions: () => [...used],
@@ -249,9 +253,9 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
       return consoleLines(read, { ...o, pollMs: opts.logPollMs ?? 5000 });
     },
 
-    async leftovers(deploymentId: string): Promise<Leftover[]> {
+    async leftovers(deploymentId: string, hint?: LeftoverHint): Promise<Leftover[]> {
       const out: Leftover[] = [];
-      for (const region of used) {
+      for (const region of searched(hint)) {
         for (const i of await findTagged(clients, region, deploymentId, opts.pageSize)) {
           out.push({ kind: 'machine', id: i.InstanceId!, region, state: i.State?.Name });
         }
@@ -274,8 +278,8 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
       return out;
     },
 
-    async removeLeftovers(deploymentId: string): Promise<Leftover[]> {
-      for (const region of used) {
+    async removeLeftovers(deploymentId: string, hint?: LeftoverHint): Promise<Leftover[]> {
+      for (const region of searched(hint)) {
         const live = (await findTagged(clients, region, deploymentId, opts.pageSize)).filter((i) => i.State?.Name !== 'shutting-down');
         if (live.length > 0) {
           const ids = live.map((i) => i.InstanceId!);
@@ -283,7 +287,7 @@ export function createAwsProvider(opts: AwsProviderOptions = {}): AwsProvider {
         }
         await cleanUp(region, deploymentId);
       }
-      return provider.leftovers(deploymentId);
+      return provider.leftovers(deploymentId, hint);
     },
 
     ...volumes,
