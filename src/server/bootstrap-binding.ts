@@ -18,6 +18,7 @@ import type { AgentHeartbeat, AgentRouteDeps } from '../api/routes/agent.js';
 import { PermanentJobError } from '../queue/worker.js';
 import { loadSshPublicKeys } from '../spec/ssh-keys.js';
 import type { Spec } from '../spec/schema.js';
+import { advanceActivity } from '../store/deployments.js';
 import { appendEvent } from '../store/events.js';
 import type { DB } from '../store/types.js';
 
@@ -130,14 +131,7 @@ export function agentCallbackDeps(db: Kysely<DB>, opts: AgentDepsOptions = {}): 
 
     async recordHeartbeat(id, hb: AgentHeartbeat) {
       const at = now();
-      if (hb.busy) {
-        await db
-          .updateTable('deployments')
-          .set({ last_activity_at: at })
-          .where('id', '=', id)
-          .where((eb) => eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<', at)]))
-          .execute();
-      }
+      if (hb.busy) await advanceActivity(db, id, at);
       const before = await previousBusy(id);
       lastBusy.set(id, hb.busy);
       if (before === hb.busy) return;

@@ -16,6 +16,7 @@ import { lifecycleOf } from '../engine/workload.js';
 import type { SecretBox } from '../lib/secret-box.js';
 import type { GatewayBackend, RouteTarget, StoredKey } from '../gateway/types.js';
 import type { Spec } from '../spec/schema.js';
+import { advanceActivity } from '../store/deployments.js';
 import { findKeyByPrefix, touchKey } from '../store/keys.js';
 import type { DB, Deployment } from '../store/types.js';
 
@@ -98,14 +99,7 @@ export function createStoreGatewayBackend(deps: StoreBackendDeps): StoreGatewayB
     async recordActivity(batch) {
       if (batch.size === 0) return;
       await db.transaction().execute(async (tx) => {
-        for (const [id, at] of batch) {
-          await tx
-            .updateTable('deployments')
-            .set({ last_activity_at: at })
-            .where('id', '=', id)
-            .where((eb) => eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<', at)]))
-            .execute();
-        }
+        for (const [id, at] of batch) await advanceActivity(tx, id, at);
       });
     },
     keys: {

@@ -1,5 +1,5 @@
 /** Deployment queries. A name resolves to its live deployment, else the newest one. */
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DB, Deployment, DeploymentUpdate, NewDeployment } from './types.js';
 
 export async function insertDeployment(db: Kysely<DB>, row: NewDeployment): Promise<void> {
@@ -35,6 +35,19 @@ export async function listDeployments(db: Kysely<DB>, opts: { includeDestroyed?:
   let q = db.selectFrom('deployments').selectAll().orderBy('created_at', 'asc').orderBy('id', 'asc');
   if (!opts.includeDestroyed) q = q.where('status', '!=', 'destroyed');
   return q.execute();
+}
+
+/**
+ * Moves last_activity_at forward to `at` (never back: batches from the gateway and agent
+ * heartbeats arrive out of order). The idle monitor reads it.
+ */
+export async function advanceActivity(db: Kysely<DB> | Transaction<DB>, id: string, at: number): Promise<void> {
+  await db
+    .updateTable('deployments')
+    .set({ last_activity_at: at })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_activity_at', 'is', null), eb('last_activity_at', '<', at)]))
+    .execute();
 }
 
 export async function updateDeployment(db: Kysely<DB>, id: string, patch: DeploymentUpdate): Promise<void> {
