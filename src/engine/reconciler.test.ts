@@ -98,7 +98,10 @@ for (const factory of testStores()) {
       const r3 = await reconciler.reconcileOnce();
       assert.deepEqual(r3.orphans, []);
       assert.equal((await local.describe(foreign)).state, 'running');
+      assert.equal(reconciler.remembered(), 1, 'the foreign machine is remembered (logged once)');
       await local.destroy(foreign);
+      await reconciler.reconcileOnce();
+      assert.equal(reconciler.remembered(), 0, 'a machine no longer listed is forgotten');
 
       // Idle: no activity for longer than idle_timeout → stopped.
       await engine.submit({ spec: spec('idle', { idle_timeout: '1s', on_idle: 'stop' }), baseDir: null, owner: 'me' });

@@ -19,6 +19,8 @@ const RESTART_WINDOW_MS = 10 * 60_000;
 
 export interface Reconciler {
   reconcileOnce(): Promise<{ restarted: string[]; orphans: string[]; destroyedOrphans: string[] }>;
+  /** Machines held in memory (orphans in their grace period, foreign machines logged): bounded by what the providers list. */
+  remembered(): number;
 }
 
 export function createReconciler(ctx: EngineContext): Reconciler {
@@ -31,6 +33,7 @@ export function createReconciler(ctx: EngineContext): Reconciler {
   let lastOrphanScan = -Infinity;
 
   return {
+    remembered: () => firstSeen.size + foreign.size,
     async reconcileOnce() {
       const db = ctx.store.db;
       const now = ctx.now();
@@ -38,6 +41,7 @@ export function createReconciler(ctx: EngineContext): Reconciler {
       const byId = new Map(deployments.map((d) => [d.id, d]));
       const rows = await allLiveMachines(db);
       const restarted: string[] = [];
+      for (const id of restarts.keys()) if (!byId.has(id)) restarts.delete(id);
 
       // 1. Ready deployments whose machine is no longer running.
       for (const row of rows) {
@@ -81,6 +85,12 @@ export function createReconciler(ctx: EngineContext): Reconciler {
           machines = await provider.list();
         } catch {
           continue;
+        }
+        // Forget what this provider no longer lists (destroyed by someone else, or by us), so
+        // the two memories hold only machines that still exist.
+        const listed = new Set(machines.map((m) => `${provider.name}/${m.id}`));
+        for (const memory of [firstSeen, foreign]) {
+          for (const key of memory.keys()) if (key.startsWith(`${provider.name}/`) && !listed.has(key)) memory.delete(key);
         }
         for (const m of machines) {
           const key = `${provider.name}/${m.id}`;
