@@ -1,7 +1,7 @@
 import { test, describe, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
-import { createExoscaleProvider, fromEnv, type ExoscaleProvider } from '../src/providers/exoscale/index.js';
+import { createExoscaleProvider, endpointFor, fromEnv, type ExoscaleProvider } from '../src/providers/exoscale/index.js';
 import { AuthError, CapacityError, InvalidRequestError, NotFoundError, QuotaError, ThrottledError, TransientError } from '../src/providers/errors.js';
 import { aloftTags, canFirewall, canSnapshots, canStartStop, canVolumes, type CreateRequest, type Machine } from '../src/providers/types.js';
 import type { Spec } from '../src/spec/schema.js';
@@ -272,6 +272,47 @@ describe('Exoscale provider against the API double', () => {
     assert.ok(offers.some((o) => o.instanceType === 'standard.medium' && o.gpu === null));
     assert.deepEqual(offers.find((o) => o.instanceType === 'gpua5000.small')?.gpu, { name: 'RTXA5000', count: 1, vramGb: 24 });
     assert.ok(!offers.some((o) => o.instanceType === 'gpu3.small'), 'unauthorised types are not offered');
+  });
+});
+
+describe('a machine made in another zone (EXOSCALE_ZONE changed since)', () => {
+  test('is described, found as a leftover with the zone hint, and destroyed there: never taken for gone', async () => {
+    const gva = await startExoscaleDouble({ key: KEY, secret: SECRET, zone: 'ch-gva-2' });
+    const fra = await startExoscaleDouble({ key: KEY, secret: SECRET, zone: 'de-fra-1' });
+    try {
+      const before = createExoscaleProvider({ key: KEY, secret: SECRET, zone: 'de-fra-1', endpoint: fra.url, ...fast });
+      const inFra = { offer: { provider: 'exoscale', region: 'de-fra-1', instanceType: 'standard.medium' } };
+      const m = await before.create(request('dep-moved', inFra), { idempotencyKey: 'k-moved' });
+      const m2 = await before.create(request('dep-moved-2', inFra), { idempotencyKey: 'k-moved-2' });
+      assert.equal(m.region, 'de-fra-1');
+
+      const after = createExoscaleProvider({ key: KEY, secret: SECRET, zone: 'ch-gva-2', endpoint: gva.url, zoneEndpoints: { 'de-fra-1': fra.url }, ...fast });
+      const seen = await until(() => after.describe(m), (x: Machine) => x.state === 'running');
+      assert.equal(seen.region, 'de-fra-1');
+      assert.deepEqual(await after.list({ deploymentId: 'dep-moved' }), [], 'list stays in the provider zone');
+      assert.deepEqual(await after.leftovers('dep-moved'), [], 'without the hint only the provider zone is searched');
+      const hint = { regions: ['de-fra-1'] };
+      const found = await after.leftovers('dep-moved', hint);
+      assert.deepEqual(found.filter((l) => l.kind === 'machine').map((l) => [l.id, l.region]), [[m.id, 'de-fra-1']]);
+
+      await after.destroy(m);
+      await assert.rejects(after.describe(m), NotFoundError);
+      assert.equal([...fra.state.instances.values()].filter((i) => i.labels?.['aloft-deployment'] === 'dep-moved').length, 0);
+      assert.deepEqual(await after.removeLeftovers('dep-moved-2', hint), []);
+      assert.equal(fra.state.instances.size, 0, 'nothing left in the old zone');
+      assert.equal(fra.state.securityGroups.size, 0);
+    } finally {
+      await gva.close();
+      await fra.close();
+    }
+  });
+
+  test('endpointFor: the provider zone gets `endpoint`; `{zone}` templates any zone; else the public one', () => {
+    const o = { zone: 'ch-gva-2', endpoint: 'http://double/v2' };
+    assert.equal(endpointFor(o, 'ch-gva-2'), 'http://double/v2');
+    assert.equal(endpointFor(o, 'de-fra-1'), undefined, 'undefined: the client uses https://api-<zone>.exoscale.com/v2');
+    assert.equal(endpointFor({ zone: 'ch-gva-2', endpoint: 'https://proxy/{zone}/v2' }, 'de-fra-1'), 'https://proxy/de-fra-1/v2');
+    assert.equal(endpointFor({ ...o, zoneEndpoints: { 'de-fra-1': 'http://other/v2' } }, 'de-fra-1'), 'http://other/v2');
   });
 });
 

@@ -1,5 +1,8 @@
 /**
- * The Exoscale provider (API v2, plain fetch). One provider per zone.
+ * The Exoscale provider (API v2, plain fetch). One provider per zone: it creates, lists
+ * and offers in its zone; but a machine is reached in the zone it was made in (its ref's
+ * region), so after EXOSCALE_ZONE changes, the older machines are still described,
+ * stopped and destroyed there — never taken for gone because this zone does not know them.
  *
  * create: look up by labels (aloft-managed, aloft-deployment, aloft-idempotency) and
  * return what exists; else ensure the per-deployment security group (only the request's
@@ -19,6 +22,7 @@ import {
   type FirewallCapable,
   type FirewallRule,
   type Leftover,
+  type LeftoverHint,
   type LeftoversCapable,
   type ListFilter,
   type Machine,
@@ -44,6 +48,18 @@ export const DEFAULT_ZONE = 'ch-gva-2';
 export interface ExoscaleProviderOptions extends ExoscaleClientOptions {
   /** Template (image) name. Default: Ubuntu 24.04 LTS. */
   template?: string;
+  /**
+   * Base URLs of other zones (a zone not named here: `endpoint` when it holds `{zone}`,
+   * else the public `https://api-<zone>.exoscale.com/v2`).
+   */
+  zoneEndpoints?: Record<string, string>;
+}
+
+/** The base URL for calls about a zone; `endpoint` (or its `{zone}` template) serves the provider's own. */
+export function endpointFor(opts: Pick<ExoscaleProviderOptions, 'zone' | 'endpoint' | 'zoneEndpoints'>, zone: string): string | undefined {
+  if (opts.zoneEndpoints?.[zone]) return opts.zoneEndpoints[zone];
+  if (opts.endpoint?.includes('{zone}')) return opts.endpoint.replaceAll('{zone}', zone);
+  return zone === opts.zone ? opts.endpoint : undefined;
 }
 
 export type ExoscaleProvider = Provider &
@@ -67,8 +83,18 @@ export function encodeUserData(userData: string): string {
 }
 
 export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleProvider {
-  const c: ExoscaleClient = createExoscaleClient(opts);
   const zone = opts.zone;
+  const clients = new Map<string, ExoscaleClient>();
+  const clientFor = (z: string): ExoscaleClient => {
+    let cz = clients.get(z);
+    if (!cz) clients.set(z, (cz = createExoscaleClient({ ...opts, zone: z, endpoint: endpointFor(opts, z) })));
+    return cz;
+  };
+  const c = clientFor(zone);
+  /** The client of the zone a machine lives in. */
+  const of = (ref: MachineRef): ExoscaleClient => clientFor(ref.region || zone);
+  /** The provider's zone and the hinted ones: where a deployment's leftovers may be. */
+  const zonesOf = (hint?: LeftoverHint): string[] => [...new Set([zone, ...(hint?.regions ?? [])])];
   const templateName = opts.template ?? DEFAULT_TEMPLATE;
   let typesCache: ExoInstanceType[] | undefined;
 
@@ -77,13 +103,13 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
     return typesCache;
   }
   const typeNameById = (id: string) => instanceTypeName(typesCache?.find((t) => t.id === id));
-  const machine = (i: ExoInstance) => toMachine(i, zone, typeNameById);
+  const machine = (i: ExoInstance, z = zone) => toMachine(i, z, typeNameById);
 
-  async function listInstances(): Promise<ExoInstance[]> {
-    return (await c.request<{ instances?: ExoInstance[] }>('GET', '/instance')).instances ?? [];
+  async function listInstances(cz = c): Promise<ExoInstance[]> {
+    return (await cz.request<{ instances?: ExoInstance[] }>('GET', '/instance')).instances ?? [];
   }
-  async function getInstance(id: string): Promise<ExoInstance> {
-    return c.request<ExoInstance>('GET', `/instance/${encodeURIComponent(id)}`);
+  async function getInstance(id: string, cz = c): Promise<ExoInstance> {
+    return cz.request<ExoInstance>('GET', `/instance/${encodeURIComponent(id)}`);
   }
 
   async function findInstanceType(name: string): Promise<ExoInstanceType> {
@@ -179,9 +205,10 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
   }
 
   async function destroy(ref: MachineRef): Promise<void> {
+    const cz = of(ref);
     let inst: ExoInstance;
     try {
-      inst = await getInstance(ref.id);
+      inst = await getInstance(ref.id, cz);
     } catch (err) {
       if (err instanceof NotFoundError) return;
       throw err;
@@ -189,55 +216,66 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
     const deploymentId = inst.labels?.[TAG_DEPLOYMENT];
     if (inst.state !== 'destroyed') {
       try {
-        await c.mutate('DELETE', `/instance/${inst.id}`);
+        await cz.mutate('DELETE', `/instance/${inst.id}`);
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }
     }
     if (!deploymentId || inst.labels?.[TAG_MANAGED] !== 'true') return;
-    await removeDeploymentResources(deploymentId);
+    await removeDeploymentResources(deploymentId, cz);
   }
 
-  async function removeDeploymentResources(deploymentId: string): Promise<void> {
-    const sg = await findSecurityGroup(c, deploymentId);
-    if (sg) await deleteSecurityGroup(c, sg.id);
-    for (const v of await storage.listVolumes(c, { deploymentId })) {
-      if (v.tags[LABEL_KEEP] !== 'true') await storage.deleteVolume(c, v.id);
+  async function removeDeploymentResources(deploymentId: string, cz = c): Promise<void> {
+    const sg = await findSecurityGroup(cz, deploymentId);
+    if (sg) await deleteSecurityGroup(cz, sg.id);
+    for (const v of await storage.listVolumes(cz, { deploymentId })) {
+      if (v.tags[LABEL_KEEP] !== 'true') await storage.deleteVolume(cz, v.id);
     }
   }
 
-  async function cleanupDeployment(deploymentId: string): Promise<void> {
-    const live = (await listInstances()).filter((i) => isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed');
+  async function cleanupDeployment(deploymentId: string, cz = c): Promise<void> {
+    const live = (await listInstances(cz)).filter((i) => isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed');
     if (live.length > 0) return;
-    await removeDeploymentResources(deploymentId);
+    await removeDeploymentResources(deploymentId, cz);
   }
 
-  /** LeftoversCapable: the deployment's live instances, its security group, its unkept volumes. */
-  async function leftovers(deploymentId: string): Promise<Leftover[]> {
+  /** LeftoversCapable: the deployment's live instances, its security group, its unkept volumes, in each zone searched. */
+  async function leftovers(deploymentId: string, hint?: LeftoverHint): Promise<Leftover[]> {
     const out: Leftover[] = [];
-    for (const i of await listInstances()) {
-      if (isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed') out.push({ kind: 'machine', id: i.id, region: zone, state: i.state });
-    }
-    const sg = await findSecurityGroup(c, deploymentId);
-    if (sg) out.push({ kind: 'firewall', id: sg.id, region: zone });
-    for (const v of await storage.listVolumes(c, { deploymentId })) {
-      if (v.tags[LABEL_KEEP] !== 'true') out.push({ kind: 'volume', id: v.id, region: zone, state: v.attachedTo ? 'attached' : 'detached' });
+    for (const z of zonesOf(hint)) {
+      const cz = clientFor(z);
+      for (const i of await listInstances(cz)) {
+        if (isAloftManaged(i.labels, deploymentId) && i.state !== 'destroyed') out.push({ kind: 'machine', id: i.id, region: z, state: i.state });
+      }
+      const sg = await findSecurityGroup(cz, deploymentId);
+      if (sg && !out.some((l) => l.kind === 'firewall' && l.id === sg.id)) out.push({ kind: 'firewall', id: sg.id, region: z });
+      for (const v of await storage.listVolumes(cz, { deploymentId })) {
+        if (v.tags[LABEL_KEEP] !== 'true') out.push({ kind: 'volume', id: v.id, region: z, state: v.attachedTo ? 'attached' : 'detached' });
+      }
     }
     return out;
   }
 
-  /** One pass: delete the deployment's instances; once none is left, its group and volumes. */
-  async function removeLeftovers(deploymentId: string): Promise<Leftover[]> {
-    for (const i of await listInstances()) {
-      if (!isAloftManaged(i.labels, deploymentId) || i.state === 'destroyed' || i.state === 'destroying') continue;
-      try {
-        await c.mutate('DELETE', `/instance/${i.id}`);
-      } catch (err) {
-        if (!(err instanceof NotFoundError)) throw err;
+  /**
+   * One pass: delete the deployment's instances in every zone searched, then, where none is
+   * left, its group and volumes (instances first everywhere: a security group is shared by
+   * the zones and cannot go while an instance uses it).
+   */
+  async function removeLeftovers(deploymentId: string, hint?: LeftoverHint): Promise<Leftover[]> {
+    const zones = zonesOf(hint);
+    for (const z of zones) {
+      const cz = clientFor(z);
+      for (const i of await listInstances(cz)) {
+        if (!isAloftManaged(i.labels, deploymentId) || i.state === 'destroyed' || i.state === 'destroying') continue;
+        try {
+          await cz.mutate('DELETE', `/instance/${i.id}`);
+        } catch (err) {
+          if (!(err instanceof NotFoundError)) throw err;
+        }
       }
     }
-    await cleanupDeployment(deploymentId);
-    return leftovers(deploymentId);
+    for (const z of zones) await cleanupDeployment(deploymentId, clientFor(z));
+    return leftovers(deploymentId, hint);
   }
 
   async function check(): Promise<CheckResult> {
@@ -253,7 +291,7 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
   }
 
   async function instanceOf(ref: MachineRef): Promise<ExoInstance> {
-    return getInstance(ref.id);
+    return getInstance(ref.id, of(ref));
   }
 
   return {
@@ -261,27 +299,27 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
     regions: [zone],
     check,
     create,
-    describe: async (ref) => machine(await instanceOf(ref)),
+    describe: async (ref) => machine(await instanceOf(ref), ref.region || zone),
     list: async (filter: ListFilter = {}) =>
       (await listInstances())
         .filter((i) => isAloftManaged(i.labels, filter.deploymentId))
-        .map(machine)
+        .map((i) => machine(i))
         .filter((m) => m.state !== 'terminated'),
     destroy,
     cleanupDeployment,
     leftovers,
     removeLeftovers,
-    start: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:start`, { body: {} })),
-    stop: async (ref) => void (await c.mutate('PUT', `/instance/${ref.id}:stop`)),
+    start: async (ref) => void (await of(ref).mutate('PUT', `/instance/${ref.id}:start`, { body: {} })),
+    stop: async (ref) => void (await of(ref).mutate('PUT', `/instance/${ref.id}:stop`)),
     setFirewall: async (ref: MachineRef, rules: FirewallRule[]) => {
       const inst = await instanceOf(ref);
       const deploymentId = inst.labels?.[TAG_DEPLOYMENT];
-      const sg = deploymentId ? await findSecurityGroup(c, deploymentId) : undefined;
+      const sg = deploymentId ? await findSecurityGroup(of(ref), deploymentId) : undefined;
       if (!sg) throw new NotFoundError(`Exoscale: no Aloft security group for instance ${ref.id}`);
-      await setRules(c, sg.id, rules);
+      await setRules(of(ref), sg.id, rules);
     },
     createVolume: (req, o) => storage.createVolume(c, req, o),
-    attachVolume: (volumeId, ref) => storage.attachVolume(c, volumeId, ref.id),
+    attachVolume: (volumeId, ref) => storage.attachVolume(of(ref), volumeId, ref.id),
     detachVolume: (volumeId) => storage.detachVolume(c, volumeId),
     deleteVolume: (volumeId) => storage.deleteVolume(c, volumeId),
     listVolumes: (filter) => storage.listVolumes(c, filter),
@@ -297,7 +335,8 @@ export function createExoscaleProvider(opts: ExoscaleProviderOptions): ExoscaleP
 
 /**
  * The provider from the environment: EXOSCALE_API_KEY, EXOSCALE_API_SECRET,
- * EXOSCALE_ZONE (default ch-gva-2), EXOSCALE_API_ENDPOINT (replaces the whole base URL).
+ * EXOSCALE_ZONE (default ch-gva-2), EXOSCALE_API_ENDPOINT (replaces the whole base URL;
+ * `{zone}` in it stands for the zone, so machines made in another zone are reached too).
  * Null without credentials.
  */
 export function fromEnv(env: NodeJS.ProcessEnv = process.env, extra: Partial<ExoscaleProviderOptions> = {}): ExoscaleProvider | null {
