@@ -13,6 +13,7 @@ import { tokenMatches } from '../lib/tokens.js';
 import { errorHandler } from './errors.js';
 import { deploymentRoutes } from './routes/deployments.js';
 import { providerRoutes } from './routes/providers.js';
+import { providerMachineRoutes } from './routes/provider-machines.js';
 import { costRoutes } from './routes/cost.js';
 
 export interface ApiDeps {
@@ -30,8 +31,10 @@ export interface ApiDeps {
   logger?: boolean | object;
   /** Values (credentials from the environment) that no answer may contain. */
   secretValues?: string[];
-  /** Timeout of each provider's check in GET /v1/providers. */
+  /** Timeout of each provider's check or listing in GET /v1/providers and /v1/providers/machines. */
   providerCheckTimeoutMs?: number;
+  /** This control plane's installation id (EngineContext.installationId), to class listed machines. */
+  installationId?: string;
   /** The clock for cost windows (tests pin it); default Date.now. */
   now?(): number;
 }
@@ -65,6 +68,9 @@ export async function buildApi(deps: ApiDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', async () => app.swagger());
   await app.register(async (scope) => deploymentRoutes(scope, deps));
   await app.register(providerRoutes({ providers: deps.providers, secretValues: deps.secretValues, checkTimeoutMs: deps.providerCheckTimeoutMs }));
+  await app.register(
+    providerMachineRoutes({ db: deps.store.db, providers: deps.providers, installationId: deps.installationId, timeoutMs: deps.providerCheckTimeoutMs, secretValues: deps.secretValues }),
+  );
   await app.register(async (scope) => costRoutes(scope, deps));
   for (const plugin of deps.plugins ?? []) await app.register(plugin);
   return app;

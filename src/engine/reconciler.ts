@@ -10,9 +10,10 @@ import { appendEvent } from '../store/events.js';
 import { listDeployments } from '../store/deployments.js';
 import { allLiveMachines, updateMachine } from '../store/machines.js';
 import { NotFoundError } from '../providers/errors.js';
-import { TAG_DEPLOYMENT, TAG_INSTALLATION, canStartStop, type Machine } from '../providers/types.js';
+import { canStartStop, type Machine } from '../providers/types.js';
 import type { EngineContext } from './context.js';
 import { transition } from './transitions.js';
+import { classifyMachine, machineKey, ownershipOf } from './machine-ownership.js';
 
 const MAX_RESTARTS = 5;
 const RESTART_WINDOW_MS = 10 * 60_000;
@@ -72,9 +73,8 @@ export function createReconciler(ctx: EngineContext): Reconciler {
         restarted.push(dep.name);
       }
 
-      // 2. Orphans: tagged machines no live deployment owns.
-      const known = new Set(rows.filter((r) => r.provider_id).map((r) => `${r.provider}/${r.provider_id}`));
-      const pendingCreate = new Set(rows.filter((r) => !r.provider_id).map((r) => r.deployment_id));
+      // 2. Orphans: tagged machines no live deployment owns (rules: machine-ownership.ts).
+      const ownership = ownershipOf(rows);
       const orphans: string[] = [];
       const destroyedOrphans: string[] = [];
       const scanDue = now - lastOrphanScan >= (ctx.orphanScanMs ?? 30_000);
@@ -88,23 +88,23 @@ export function createReconciler(ctx: EngineContext): Reconciler {
         }
         // Forget what this provider no longer lists (destroyed by someone else, or by us), so
         // the two memories hold only machines that still exist.
-        const listed = new Set(machines.map((m) => `${provider.name}/${m.id}`));
+        const listed = new Set(machines.map((m) => machineKey(provider.name, m.id)));
         for (const memory of [firstSeen, foreign]) {
           for (const key of memory.keys()) if (key.startsWith(`${provider.name}/`) && !listed.has(key)) memory.delete(key);
         }
         for (const m of machines) {
-          const key = `${provider.name}/${m.id}`;
-          const owner = m.tags[TAG_DEPLOYMENT];
-          if (known.has(key) || (owner && pendingCreate.has(owner))) continue;
-          const installation = m.tags[TAG_INSTALLATION];
-          if (ctx.installationId && installation && installation !== ctx.installationId) {
+          const key = machineKey(provider.name, m.id);
+          const found = classifyMachine(provider.name, m, ownership, ctx.installationId);
+          if (found.class === 'owned' || found.class === 'pending') continue;
+          if (found.class === 'foreign') {
             // Another installation's machine in a shared account: its own control plane answers for it.
             if (!foreign.has(key)) {
               foreign.add(key);
-              ctx.log.info({ machine: key, installation }, 'machine of another Aloft installation; left alone');
+              ctx.log.info({ machine: key, installation: found.installation }, 'machine of another Aloft installation; left alone');
             }
             continue;
           }
+          const owner = found.deploymentId;
           orphans.push(key);
           const seen = firstSeen.get(key);
           if (seen === undefined) {

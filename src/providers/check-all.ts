@@ -6,6 +6,7 @@
  * variable is masked here anyway.
  */
 import type { Provider } from './types.js';
+import { withTimeout } from '../lib/timeout.js';
 
 /** The cloud providers Aloft ships, and what enables each. */
 export const PROVIDER_SETUP: Readonly<Record<string, string>> = {
@@ -40,19 +41,11 @@ export function maskSecrets(s: string, secrets: string[]): string {
 
 async function checkOne(p: Provider, timeoutMs: number): Promise<Omit<ProviderCheckRow, 'provider' | 'configured'>> {
   const started = Date.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    const r = await Promise.race([
-      p.check(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`no answer within ${Math.round(timeoutMs / 1000)}s`)), timeoutMs);
-      }),
-    ]);
+    const r = await withTimeout(p.check(), timeoutMs);
     return { ok: r.ok, message: r.message, ...(r.quota ? { quota: r.quota } : {}), ms: Date.now() - started };
   } catch (err) {
     return { ok: false, message: `check failed: ${(err as Error)?.message ?? String(err)}`, ms: Date.now() - started };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

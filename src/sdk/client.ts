@@ -84,6 +84,32 @@ export interface ProviderCheckView {
   ms?: number;
 }
 
+/** One machine of GET /v1/providers/machines, as the control plane classes it. */
+export interface ProviderMachineView {
+  provider: string;
+  id: string;
+  region: string;
+  instance_type: string;
+  state: string;
+  /** owned, pending (being created), orphan (ours, destroyed after the grace period), foreign (another installation's). */
+  class: 'owned' | 'pending' | 'orphan' | 'foreign';
+  deployment_id: string | null;
+  /** The deployment's name and status in the control plane's store, when known. */
+  deployment: string | null;
+  deployment_status: string | null;
+  /** foreign only: the installation id the machine carries. */
+  installation: string | null;
+  created_at: string | null;
+}
+
+/** GET /v1/providers/machines: a provider that could not be listed has `ok: false` and its error. */
+export interface ProviderMachinesView {
+  /** The control plane's own installation id. */
+  installation: string | null;
+  providers: Array<{ provider: string; ok: boolean; error?: string; machines: number; ms: number }>;
+  machines: ProviderMachineView[];
+}
+
 /** Sends one request and returns its status and body text; throws when unreachable. */
 export type Transport = (req: { method: string; url: string; headers: Record<string, string>; body?: string; timeoutMs?: number }) => Promise<{ status: number; text: string }>;
 
@@ -136,6 +162,8 @@ export function createClient(opts: { baseUrl: string; token?: string; transport?
     stop: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/stop`, {}),
     start: (name: string) => call<DeploymentView>('POST', `/v1/deployments/${enc(name)}/start`, {}),
     providers: (name?: string) => call<ProviderCheckView[]>('GET', `/v1/providers${name ? `?name=${enc(name)}` : ''}`),
+    /** Every machine each provider (or the named one) holds, and whose it is. */
+    machines: (name?: string) => call<ProviderMachinesView>('GET', `/v1/providers/machines${name ? `?name=${enc(name)}` : ''}`),
     destroy: (name: string) => call<DeploymentView>('DELETE', `/v1/deployments/${enc(name)}`),
     /** Accrued cost since a duration back from now (`30d`, `12h`), grouped by deployment, provider or user. */
     cost: (q: { since?: string; by?: 'deployment' | 'provider' | 'user' } = {}) => {

@@ -121,6 +121,7 @@ export async function runServer(opts: ServerOptions): Promise<{ close(): Promise
     owner: () => env.USER ?? 'local',
     secretValues: secretValuesOf(env),
     providerCheckTimeoutMs: Number(env.ALOFT_PROVIDER_CHECK_MS ?? 20_000),
+    installationId: installation,
   });
   const host = opts.host ?? env.ALOFT_API_HOST ?? '127.0.0.1';
   const port = opts.port ?? Number(env.ALOFT_API_PORT ?? DEFAULT_API_PORT);

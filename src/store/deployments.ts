@@ -10,6 +10,15 @@ export async function getDeployment(db: Kysely<DB>, id: string): Promise<Deploym
   return db.selectFrom('deployments').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/**
+ * Name and status of the deployments with these ids, destroyed ones included (a leaked
+ * machine's deployment is often gone; its name still tells the user what it was).
+ */
+export async function deploymentNames(db: Kysely<DB>, ids: readonly string[]): Promise<Array<Pick<Deployment, 'id' | 'name' | 'status'>>> {
+  if (ids.length === 0) return [];
+  return db.selectFrom('deployments').select(['id', 'name', 'status']).where('id', 'in', [...ids]).execute();
+}
+
 /** The live deployment with this name, or else the most recent one that had it. */
 export async function getDeploymentByName(db: Kysely<DB>, name: string): Promise<Deployment | undefined> {
   const rows = await db

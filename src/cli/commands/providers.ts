@@ -8,9 +8,13 @@
  * is started just to check. Cloud providers without credentials are listed with the
  * variables to set. Exit 1 when a configured provider fails its check (or the named one
  * is unusable); exit 2 for an unknown provider name.
+ *
+ * `aloft providers machines` (what each provider holds, and whose it is) is in
+ * provider-machines.ts.
  */
 import type { Command } from 'commander';
 import type { ProviderCheckRow } from '../../providers/check-all.js';
+import { registerMachines } from './provider-machines.js';
 
 export type { ProviderCheckRow };
 
@@ -44,6 +48,7 @@ export function register(program: Command): void {
       const failed = rows.filter((r) => (r.configured || name) && !r.ok);
       if (failed.length > 0) throw new CliError(`${failed.map((r) => r.provider).join(', ')}: check failed`);
     });
+  registerMachines(providers);
 }
 
 /** The running control plane's answer, or null when none runs. */
