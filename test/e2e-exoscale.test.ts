@@ -4,8 +4,9 @@
  * first offer fails over to the second; throttled API calls are retried; `down` removes
  * everything.
  *
- * The engine is composed in-process (store, worker, engine) the way src/server/run.ts
- * does, with the Exoscale provider pointed at the double. The double hands out
+ * The engine is composed in-process by test/helpers/engine-harness.ts (store, worker,
+ * engine) with the Exoscale provider pointed at the double, and without the reconciler
+ * loops, so the jobs alone take the deployment up and down. The double hands out
  * 127.0.0.1 as public IP, and a small HTTP server on the deployment's port plays the
  * VM's Ollama answering /api/tags (the cloud is simulated, not the engine). The
  * planner and user-data renderer are test-local: the catalog and bootstrap modules are
@@ -19,17 +20,12 @@ import { startTlsStandIn, type TlsPair } from './helpers/tls-stand-in.js';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
-import { openStore } from '../src/store/db.js';
-import { startWorker } from '../src/queue/worker.js';
-import { createEngine } from '../src/engine/engine.js';
-import type { EngineContext } from '../src/engine/context.js';
-import { secretBoxFromKey } from '../src/lib/secret-box.js';
 import { loadSpecFile } from '../src/spec/parse.js';
 import type { PlannedOffer } from '../src/catalog/types.js';
 import type { OllamaSpec } from '../src/spec/schema.js';
 import { createExoscaleProvider } from '../src/providers/exoscale/index.js';
 import { startExoscaleDouble } from './doubles/exoscale-double.js';
+import { startEngineHarness } from './helpers/engine-harness.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const KEY = 'EXOe2e00000000000000000000';
@@ -75,30 +71,25 @@ describe('engine → Exoscale provider → API double', { timeout: 120_000 }, ()
 
     const { spec: parsed, baseDir } = await loadSpecFile(path.join(repoRoot, 'examples/ollama-gpu.yaml'));
     const spec = { ...(parsed as OllamaSpec), port };
-    const store = await openStore({ url: path.join(dir, 'aloft.db') });
-    cleanups.push(() => store.close());
     const userDataSeen: string[] = [];
-    const ctx: EngineContext = {
-      store,
-      providers: new Map([['exoscale', provider]]),
-      plan: async () => [offer('gpua5000.small', { name: 'RTXA5000', count: 1, vramGb: 24 }, 1.2), offer('standard.large', null, 1.4)],
+    const harness = await startEngineHarness({
+      dbUrl: path.join(dir, 'aloft.db'),
+      provider,
+      offers: [offer('gpua5000.small', { name: 'RTXA5000', count: 1, vramGb: 24 }, 1.2), offer('standard.large', null, 1.4)],
+      masterKey: randomBytes(32),
       renderUserData: async ({ deployment, port: p, tls }) => {
         issued = tls;
         const ud = `#cloud-config\n# aloft deployment ${deployment.id}\nruncmd:\n  - [sh, -c, "echo serving on ${p}"]\n`;
         userDataSeen.push(ud);
         return ud;
       },
-      secrets: secretBoxFromKey(randomBytes(32)),
-      log: pino({ level: 'silent' }),
-      now: Date.now,
-      readyTimeoutMs: 30_000,
-      pollMs: 50,
-      orphanGraceMs: 60_000,
-    };
-    const engine = createEngine(ctx);
-    const worker = startWorker({ db: store.db, dialect: store.dialect, workerId: 'e2e', handlers: engine.handlers, pollMs: 50 });
-    cleanups.push(() => worker.stop());
-    ctx.nudge = () => worker.nudge();
+      // One worker and no restart to reclaim from: the worker's default 30 s lease, which a
+      // loaded machine renews in time (a lapsed lease runs a job twice).
+      leaseMs: 30_000,
+      loops: false,
+    });
+    cleanups.push(() => harness.close());
+    const { engine } = harness;
 
     d.fault({ kind: 'capacity', method: 'POST', path: /^\/instance$/ });
     d.fault({ kind: 'throttle', method: 'GET', path: /^\/instance\/[0-9a-f-]{36}$/, times: 3, retryAfterSeconds: 0 });

@@ -1,8 +1,10 @@
 /**
  * Through the engine: examples/ollama-cpu.yaml on Hetzner (the stateful double), with a
- * real store, job worker and engine in this process. The double gives servers the
- * address 127.0.0.1, where a small fake Ollama answers the health check, so "ready"
- * means what it means in production: the machine runs and its workload answers.
+ * real store, job worker and engine in this process (test/helpers/engine-harness.ts,
+ * without the reconciler loops, so the jobs alone take deployments up and down). The
+ * double gives servers the address 127.0.0.1, where a small fake Ollama answers the
+ * health check, so "ready" means what it means in production: the machine runs and its
+ * workload answers.
  *
  * Covered: up ends ready with the right labels, firewall and user-data; a capacity error
  * on the first offer fails over to the next; a throttled API is retried with backoff; a
@@ -15,26 +17,21 @@ import { pairInUserData, startTlsStandIn, tlsComment, type TlsStandIn } from './
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import pino from 'pino';
 import { startHetznerDouble, type HetznerDouble } from './doubles/hetzner-double.js';
 import { createHetznerProvider, createHetznerClient, fetchHetznerOffers } from '../src/providers/hetzner/index.js';
 import { loadSpecFile, type Spec } from '../src/spec/index.js';
-import { openStore, type Store } from '../src/store/db.js';
-import { createEngine, type Engine } from '../src/engine/engine.js';
-import type { EngineContext } from '../src/engine/context.js';
-import { startWorker, type Worker } from '../src/queue/worker.js';
-import { secretBoxFromKey } from '../src/lib/secret-box.js';
+import type { Engine } from '../src/engine/engine.js';
 import type { PlannedOffer } from '../src/catalog/types.js';
 import type { Deployment } from '../src/store/types.js';
+import { startEngineHarness, type EngineHarness } from './helpers/engine-harness.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 let double: HetznerDouble;
 let ollama: TlsStandIn;
 let ollamaPort: number;
-let store: Store;
+let harness: EngineHarness;
 let engine: Engine;
-let worker: Worker;
 let offers: PlannedOffer[];
 let baseSpec: Spec;
 
@@ -61,27 +58,22 @@ before(async () => {
     .map((o) => ({ ...o, spot: false, hourlyUsd: o.pricePerHour, monthlyUsd: o.pricePerHour * 730 }));
   assert.ok(offers.length >= 2);
 
-  store = await openStore({ url: ':memory:' });
-  const ctx: EngineContext = {
-    store,
-    providers: new Map([['hetzner', createHetznerProvider({ token: double.token, endpoint: double.url, actionWaitMs: 5000, destroyWaitMs: 5000 })]]),
-    plan: async () => offers,
+  harness = await startEngineHarness({
+    dbUrl: ':memory:',
+    provider: createHetznerProvider({ token: double.token, endpoint: double.url, actionWaitMs: 5000, destroyWaitMs: 5000 }),
+    offers,
+    masterKey: randomBytes(32),
     renderUserData: async (i) => `#cloud-config\n# aloft deployment ${i.deployment.id}\nwrite_files:\n  - path: /etc/aloft/port\n    content: "${i.port}"\n${tlsComment(i.tls)}`,
-    secrets: secretBoxFromKey(randomBytes(32)),
-    log: pino({ level: 'silent' }),
-    now: Date.now,
-    readyTimeoutMs: 30_000,
-    pollMs: 50,
-    orphanGraceMs: 60_000,
-  };
-  engine = createEngine(ctx);
-  worker = startWorker({ db: store.db, dialect: store.dialect, workerId: 'e2e-hetzner', handlers: engine.handlers, pollMs: 50, leaseMs: 20_000 });
-  ctx.nudge = () => worker.nudge();
+    // One worker and no restart to reclaim from (the crash test below runs its own children):
+    // a long lease, which a loaded machine renews in time (a lapsed lease runs a job twice).
+    leaseMs: 20_000,
+    loops: false,
+  });
+  engine = harness.engine;
 });
 
 after(async () => {
-  await worker?.stop();
-  await store?.close();
+  await harness?.close();
   await double?.close();
   await ollama?.close();
 });

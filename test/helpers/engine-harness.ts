@@ -2,6 +2,8 @@
  * The real engine (store, queue worker, jobs, reconciler loops) with one cloud provider pointed
  * at its double: what `aloft server` composes, minus the API. The AWS and Exoscale end-to-end
  * tests use it in-process, and as a child process for their SIGKILL tests (runHarnessMain).
+ * The Exoscale and Hetzner tests that drive it through jobs alone (e2e-exoscale, e2e-hetzner
+ * and the Hetzner crash child) pass their own lease and no loops.
  */
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
@@ -28,6 +30,10 @@ export interface HarnessOptions {
   offers: PlannedOffer[];
   masterKey: Buffer;
   renderUserData: EngineContext['renderUserData'];
+  /** The worker's job lease; 4000 ms unless a test needs its own (see below). */
+  leaseMs?: number;
+  /** false: no reconciler or monitor loops, only the job worker drives deployments. */
+  loops?: boolean;
 }
 
 export async function startEngineHarness(opts: HarnessOptions): Promise<EngineHarness> {
@@ -54,17 +60,17 @@ export async function startEngineHarness(opts: HarnessOptions): Promise<EngineHa
     concurrency: 4,
     // Long enough that a loaded machine renews in time (a lapsed lease runs a job twice), short
     // enough that the SIGKILL tests' restarted control plane reclaims the dead one's job soon.
-    leaseMs: 4000,
+    leaseMs: opts.leaseMs ?? 4000,
     pollMs: 50,
   });
   ctx.nudge = () => worker.nudge();
-  const loops = startLoops(ctx, engine, { holder, intervalMs: 200 });
+  const loops = opts.loops === false ? null : startLoops(ctx, engine, { holder, intervalMs: 200 });
   return {
     engine,
     ctx,
     store,
     async close() {
-      await loops.stop();
+      await loops?.stop();
       await worker.stop();
       await store.close();
     },
