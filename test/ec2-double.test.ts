@@ -1,11 +1,12 @@
 /**
  * The EC2 double keeps the promises the provider tests rely on: SigV4 is really verified
  * (a tampered body or another service's scope fails), ClientToken reuse with other
- * parameters is refused, a group still held by an instance cannot be deleted.
+ * parameters is refused, a group still held by an instance cannot be deleted, a page token
+ * survives an instance vanishing between pages.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EC2Client, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeImagesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
+import { EC2Client, CreateSecurityGroupCommand, DeleteSecurityGroupCommand, DescribeImagesCommand, DescribeInstancesCommand, RunInstancesCommand, TerminateInstancesCommand } from '@aws-sdk/client-ec2';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { HttpRequest } from '@smithy/protocol-http';
 import { Sha256 } from '@aws-crypto/sha256-js';
@@ -77,4 +78,25 @@ test('a security group held by a not-yet-terminated instance cannot be deleted',
     }
   }
   assert.equal(d.world.groups.has(g.GroupId!), false);
+});
+
+test('DescribeInstances pages: an instance that vanishes between pages skips no other one', async () => {
+  const imgs = await ec2.send(new DescribeImagesCommand({ Filters: [{ Name: 'name', Values: ['ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-*'] }] }));
+  const made: string[] = [];
+  for (let n = 0; n < 7; n++) {
+    const run = await ec2.send(new RunInstancesCommand({ ImageId: imgs.Images![0]!.ImageId!, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro', TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'page', Value: 'p1' }] }] }));
+    made.push(run.Instances![0]!.InstanceId!);
+  }
+  const Filters = [{ Name: 'tag:page', Values: ['p1'] }];
+  const first = await ec2.send(new DescribeInstancesCommand({ Filters, MaxResults: 5 }));
+  const seen = first.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId!));
+  assert.equal(seen.length, 5);
+  assert.ok(first.NextToken);
+  d.world.instances.delete(seen[0]!); // terminated long enough ago: gone from every answer
+  const second = await ec2.send(new DescribeInstancesCommand({ Filters, MaxResults: 5, NextToken: first.NextToken }));
+  seen.push(...second.Reservations!.flatMap((r) => r.Instances!.map((i) => i.InstanceId!)));
+  assert.deepEqual([...seen].sort(), [...made].sort());
+  assert.equal(second.NextToken, undefined);
+  await assert.rejects(ec2.send(new DescribeInstancesCommand({ Filters, MaxResults: 5, NextToken: 'bogus' })), { name: 'InvalidParameterValue' });
+  await ec2.send(new TerminateInstancesCommand({ InstanceIds: made.slice(1) }));
 });

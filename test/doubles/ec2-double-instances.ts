@@ -226,10 +226,19 @@ export const describeInstances: Handler = (w, region, p) => {
   const all = [...w.instances.values()]
     .filter((i) => i.region === region && (ids.length === 0 || ids.includes(i.id)) && matchesFilters(fs, (n) => instanceField(i, n)))
     .sort((a, b) => a.launchTime - b.launchTime || a.id.localeCompare(b.id));
-  const start = Number(str(p, 'NextToken') ?? '0');
-  if (!Number.isInteger(start) || start < 0 || start > all.length) throw new Ec2Fault('InvalidParameterValue', 'Invalid NextToken');
+  // The token is a cursor (the last instance handed out), not an offset: terminated instances
+  // vanish between pages, and an offset would then skip a live one (EC2's tokens are opaque).
+  const token = str(p, 'NextToken');
+  let start = 0;
+  if (token !== undefined) {
+    const [at, id] = Buffer.from(token, 'base64url').toString().split('/');
+    if (!id || !Number.isInteger(Number(at))) throw new Ec2Fault('InvalidParameterValue', 'Invalid NextToken');
+    start = all.findIndex((i) => i.launchTime > Number(at) || (i.launchTime === Number(at) && i.id.localeCompare(id) > 0));
+    if (start === -1) start = all.length;
+  }
   const page = max === undefined ? all.slice(start) : all.slice(start, start + max);
-  const next = max !== undefined && start + max < all.length ? String(start + max) : undefined;
+  const last = page[page.length - 1];
+  const next = max !== undefined && last && start + max < all.length ? Buffer.from(`${last.launchTime}/${last.id}`).toString('base64url') : undefined;
   return { reservationSet: page.map((i) => reservation(w, [i])), nextToken: next };
 };
 
