@@ -13,6 +13,7 @@ import { PROVIDER_NAMES } from '../../spec/check.js';
 import type { ApiDeps } from '../server.js';
 import { ApiError } from '../errors.js';
 import { DeploymentView, EventView, VIEW_COLUMNS, deploymentView, eventView } from '../views.js';
+import { deploymentListJsonSqlite } from '../views-sql.js';
 
 const Name = Type.Object({ name: Type.String() });
 const SubmitBody = Type.Object(
@@ -80,10 +81,14 @@ export async function deploymentRoutes(app: FastifyInstance, deps: ApiDeps): Pro
     return { name: spec.name, offers };
   });
 
-  // The list can hold 10,000 rows: plain JSON.stringify is ~3x faster than the schema-driven
-  // serializer here, and deploymentView already builds each object field by field (no secret).
-  app.get('/v1/deployments', { serializerCompiler: () => (data) => JSON.stringify(data), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }), response: { 200: Type.Array(DeploymentView) } } }, async (req) => {
+  // The list can hold 10,000 rows: SQLite renders the JSON itself (views-sql.ts); elsewhere
+  // plain JSON.stringify, ~3x faster than the schema-driven serializer here (deploymentView
+  // already builds each object field by field, with no secret).
+  app.get('/v1/deployments', { serializerCompiler: () => (data) => JSON.stringify(data), schema: { querystring: Type.Object({ all: Type.Optional(Type.Boolean()) }), response: { 200: Type.Array(DeploymentView) } } }, async (req, reply) => {
     const { all } = req.query as { all?: boolean };
+    if (store.dialect === 'sqlite') {
+      return reply.type('application/json; charset=utf-8').send(await deploymentListJsonSqlite(store.db, { includeDestroyed: all, gatewayUrl: deps.gatewayUrl() }));
+    }
     return (await listDeploymentColumns(store.db, VIEW_COLUMNS, { includeDestroyed: all })).map(view);
   });
 
