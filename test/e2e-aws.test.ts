@@ -12,7 +12,6 @@
 import { pairInUserData, startTlsStandIn } from './helpers/tls-stand-in.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import type { Spec } from '../src/spec/schema.js';
 import { startEc2Double, type Ec2Double } from './doubles/ec2-double.js';
 import type { QueryObject } from './doubles/ec2-wire.js';
 import { plannedOffers, startAwsEngine, type AwsEngine } from './helpers/aws-engine.js';
+import { spawnHarnessChild } from './helpers/engine-harness.js';
 
 const REGION = 'us-east-1';
 const repoRoot = resolve(import.meta.dirname, '..');
@@ -165,24 +165,8 @@ describe('e2e: the engine on AWS (EC2 double)', () => {
     const spec = await specWithPort();
     const db = join(dir, 'crash.db');
     const offers = plannedOffers(REGION, ['g6.xlarge']);
-    const env = {
-      ...process.env,
-      NODE_NO_WARNINGS: '1',
-      ALOFT_E2E_DB: db,
-      ALOFT_E2E_DOUBLE: double.url,
-      ALOFT_E2E_OFFERS: JSON.stringify(offers),
-      ALOFT_E2E_SPEC: JSON.stringify(spec),
-      ALOFT_E2E_MASTER_KEY: masterKey.toString('base64'),
-    };
-    const child = () => {
-      const c = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/helpers/aws-engine.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      c.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      c.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
-      cleanups.push(async () => void (c.exitCode === null && c.kill('SIGKILL')));
-      return { c, exited, out: () => out };
-    };
+    const run = { dbPath: db, doubleUrl: double.url, offers, spec, masterKey };
+    const child = () => spawnHarnessChild(join(repoRoot, 'test/helpers/aws-engine.ts'), run, (kill) => cleanups.push(async () => kill()));
 
     // EC2 launches the instance but the answer is held back; the control plane dies meanwhile.
     double.inject({ kind: 'latency', action: 'RunInstances', afterHandling: true, ms: 20_000 });

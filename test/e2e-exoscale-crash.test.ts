@@ -15,7 +15,6 @@ import { pairInUserData, startTlsStandIn } from './helpers/tls-stand-in.js';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +24,7 @@ import { parseSpec } from '../src/spec/index.js';
 import type { Spec } from '../src/spec/schema.js';
 import { startExoscaleDouble, type ExoscaleDouble } from './doubles/exoscale-double.js';
 import { EXO_TEST_KEY, EXO_TEST_SECRET, exoOffer, startExoscaleEngine } from './helpers/exoscale-engine.js';
+import { spawnHarnessChild } from './helpers/engine-harness.js';
 
 const repoRoot = resolve(import.meta.dirname, '..');
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -139,24 +139,8 @@ describe('e2e: the engine on Exoscale (API double), killed mid-provisioning', { 
     const masterKey = randomBytes(32);
     const db = join(dir, 'crash.db');
     const proxy = await holdingProxy(double.url);
-    const env = {
-      ...process.env,
-      NODE_NO_WARNINGS: '1',
-      ALOFT_E2E_DB: db,
-      ALOFT_E2E_DOUBLE: proxy.url,
-      ALOFT_E2E_OFFERS: JSON.stringify(offers),
-      ALOFT_E2E_SPEC: JSON.stringify(spec),
-      ALOFT_E2E_MASTER_KEY: masterKey.toString('base64'),
-    };
-    const child = () => {
-      const c = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/helpers/exoscale-engine.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      c.stdout.on('data', (b: Buffer) => (out += b.toString()));
-      c.stderr.on('data', (b: Buffer) => (out += b.toString()));
-      const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
-      cleanups.push(() => void (c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')));
-      return { c, exited, out: () => out };
-    };
+    const run = { dbPath: db, doubleUrl: proxy.url, offers, spec, masterKey };
+    const child = () => spawnHarnessChild(join(repoRoot, 'test/helpers/exoscale-engine.ts'), run, (kill) => cleanups.push(kill));
 
     // Exoscale creates the instance but its answer is held back; the control plane dies meanwhile.
     proxy.state.hold = true;

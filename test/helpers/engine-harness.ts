@@ -1,10 +1,12 @@
 /**
  * The real engine (store, queue worker, jobs, reconciler loops) with one cloud provider pointed
  * at its double: what `aloft server` composes, minus the API. The AWS and Exoscale end-to-end
- * tests use it in-process, and as a child process for their SIGKILL tests (runHarnessMain).
+ * tests use it in-process, and as a child process for their SIGKILL tests (spawnHarnessChild
+ * starts one, runHarnessMain runs in it: the two ends of the ALOFT_E2E_* variables).
  * The Exoscale and Hetzner tests that drive it through jobs alone (e2e-exoscale, e2e-hetzner
  * and the Hetzner crash child) pass their own lease and no loops.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { openStore, type Store } from '../../src/store/db.js';
@@ -121,4 +123,44 @@ export function runHarnessMain(moduleUrl: string, start: (o: Pick<HarnessOptions
       process.exit(1);
     },
   );
+}
+
+export interface HarnessRun {
+  dbPath: string;
+  doubleUrl: string;
+  offers: PlannedOffer[];
+  spec: Spec;
+  masterKey: Buffer;
+}
+
+export interface HarnessChild {
+  c: ChildProcess;
+  /** Resolves with the exit code (null when killed by a signal). */
+  exited: Promise<number | null>;
+  /** stdout and stderr so far. */
+  out(): string;
+}
+
+/**
+ * Starts `helperPath` (a file that calls runHarnessMain) as a child process with the run in
+ * the ALOFT_E2E_* variables runHarnessMain reads. `onCleanup` receives a hook that kills the
+ * child if it still runs, for the test's teardown.
+ */
+export function spawnHarnessChild(helperPath: string, run: HarnessRun, onCleanup: (kill: () => void) => void): HarnessChild {
+  const env = {
+    ...process.env,
+    NODE_NO_WARNINGS: '1',
+    ALOFT_E2E_DB: run.dbPath,
+    ALOFT_E2E_DOUBLE: run.doubleUrl,
+    ALOFT_E2E_OFFERS: JSON.stringify(run.offers),
+    ALOFT_E2E_SPEC: JSON.stringify(run.spec),
+    ALOFT_E2E_MASTER_KEY: run.masterKey.toString('base64'),
+  };
+  const c = spawn(process.execPath, ['--import', 'tsx', helperPath], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  c.stdout!.on('data', (b: Buffer) => (out += b.toString()));
+  c.stderr!.on('data', (b: Buffer) => (out += b.toString()));
+  const exited = new Promise<number | null>((r) => c.on('exit', (code) => r(code)));
+  onCleanup(() => void (c.exitCode === null && c.signalCode === null && c.kill('SIGKILL')));
+  return { c, exited, out: () => out };
 }
