@@ -41,6 +41,21 @@ export function workloadPort(spec: BootstrapInput['spec']): number {
   }
 }
 
+/** The key proxy's default port on a cloud machine (docs/bootstrap.md). */
+export const CLOUD_PROXY_PORT = 8443;
+
+/**
+ * The one port a cloud machine opens: its key proxy's. spec.port when given, unless the
+ * workload itself listens there (a service's own port, kept on 127.0.0.1 behind the
+ * proxy); then the default proxy port. The engine and `aloft bootstrap render` both ask it.
+ */
+export function cloudProxyPort(spec: BootstrapInput['spec'], asked: number | null): number {
+  const own = workloadPort(spec);
+  const port = asked ?? CLOUD_PROXY_PORT;
+  if (port !== own || spec.kind === 'devbox') return port;
+  return own === CLOUD_PROXY_PORT ? CLOUD_PROXY_PORT + 1000 : CLOUD_PROXY_PORT;
+}
+
 /** The one port a provider should open for this spec (none with Tailscale). */
 export function ingressPorts(input: Pick<BootstrapInput, 'spec' | 'proxyPort'>): number[] {
   if (input.spec.access?.tailscale) return [];

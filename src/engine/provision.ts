@@ -28,7 +28,7 @@ import { lifecycleOf, workloadOf } from './workload.js';
 import { machineEndpoint, waitReady } from './wait-ready.js';
 import { removeLeftovers, teardown } from './teardown.js';
 import { costColumns } from './cost.js';
-import { workloadPort } from '../bootstrap/builder.js';
+import { cloudProxyPort } from '../bootstrap/builder.js';
 
 interface Prepared {
   port: number;
@@ -188,21 +188,6 @@ async function createWithFailover(
     return { machineId: row.id, offerIndex: i, providerId: machine.id, endpoint };
   }
   throw new PermanentJobError(`no capacity in any offer: ${failures.join('; ')}`);
-}
-
-/** The key proxy's default port on a cloud machine (docs/bootstrap.md). */
-export const CLOUD_PROXY_PORT = 8443;
-
-/**
- * The one port a cloud machine opens: its key proxy's. spec.port when given, unless the
- * workload itself listens there (a service's own port, kept on 127.0.0.1 behind the
- * proxy); then the default proxy port.
- */
-export function cloudProxyPort(spec: Spec, asked: number | null): number {
-  const own = workloadPort(spec);
-  const port = asked ?? CLOUD_PROXY_PORT;
-  if (port !== own || spec.kind === 'devbox') return port;
-  return own === CLOUD_PROXY_PORT ? CLOUD_PROXY_PORT + 1000 : CLOUD_PROXY_PORT;
 }
 
 export async function mustGet(ctx: EngineContext, id: string): Promise<Deployment> {

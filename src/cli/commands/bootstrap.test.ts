@@ -21,6 +21,16 @@ test('masked by default, secrets only with --reveal', async () => {
   assert.deepEqual(shown.ingressPorts, [8443]);
 });
 
+test('without --port the key proxy gets the port `aloft up` would give it', async () => {
+  const { port: _, ...noPort } = base;
+  assert.deepEqual((await renderSpecText(OLLAMA, noPort)).ingressPorts, [8443]);
+  assert.deepEqual((await renderSpecText(`${OLLAMA}port: 11500\n`, noPort)).ingressPorts, [11500], "an ollama spec's port is its proxy's");
+  // A service listens on its own port behind the proxy: the proxy moves off it.
+  const svc = 'kind: service\nname: web\ncommand: python3 -m http.server 8443\nport: 8443\n';
+  assert.deepEqual((await renderSpecText(svc, noPort)).ingressPorts, [9443]);
+  assert.deepEqual((await renderSpecText(svc, { ...noPort, port: '7000' })).ingressPorts, [7000]);
+});
+
 test('bad input is a usage error (exit 2) naming the problem', async () => {
   const reject = async (text: string, opts: object, re: RegExp) =>
     assert.rejects(renderSpecText(text, { ...base, ...opts }), (e: unknown) => e instanceof CliError && e.exitCode === 2 && re.test(e.message));

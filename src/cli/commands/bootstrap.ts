@@ -11,7 +11,7 @@ export interface RenderOptions {
   os: string;
   gpuReady?: boolean;
   gpu?: string;
-  port: string;
+  port?: string;
   controlPlane: string;
   dataVolume?: string;
   ollamaMode?: string;
@@ -61,7 +61,8 @@ export async function renderSpecText(text: string, opts: RenderOptions, env: Nod
   if (!(opts.provider in bs.PROVIDER_LIMITS)) throw usageError(`unknown provider "${opts.provider}" (one of ${Object.keys(bs.PROVIDER_LIMITS).join(', ')})`);
   if (!(OSES as readonly string[]).includes(opts.os)) throw usageError(`--os must be one of ${OSES.join(', ')}`);
   if (opts.ollamaMode && opts.ollamaMode !== 'native' && opts.ollamaMode !== 'container') throw usageError('--ollama-mode must be native or container');
-  const port = Number(opts.port);
+  // Without --port, the port `aloft up` would give this spec's key proxy.
+  const port = opts.port === undefined ? bs.cloudProxyPort(spec, ('port' in spec ? spec.port : undefined) ?? null) : Number(opts.port);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw usageError(`--port ${opts.port} is not a port`);
 
   let tailscaleAuthKey: string | undefined;
@@ -117,7 +118,7 @@ export function register(program: Command): void {
     .option('--os <os>', `image OS (${OSES.join(', ')})`, 'ubuntu-24.04')
     .option('--gpu-ready', 'the image already has GPU drivers (e.g. AWS Deep Learning Base AMI)')
     .option('--gpu <gpu>', 'GPU of the offer, e.g. L4:1 (default: resources.gpu; "none" for none)')
-    .option('--port <port>', 'key proxy port', '8443')
+    .option('--port <port>', "key proxy port (default: the one `aloft up` gives this spec: its port, else 8443)")
     .option('--control-plane <url>', 'control plane URL the agent reports to', process.env.ALOFT_URL ?? 'http://127.0.0.1:8080')
     .option('--data-volume <device>', 'device of a persistent data volume')
     .option('--ollama-mode <mode>', 'native or container')
