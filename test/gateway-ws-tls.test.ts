@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import https from 'node:https';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket, WebSocketServer } from 'ws';
@@ -57,6 +58,8 @@ test('TLS with a generated self-signed certificate, reused on the next start', a
       .on('error', reject);
   });
   assert.equal(JSON.parse(body).path, '/x');
+  const cert = new X509Certificate(await readFile(join(dir, 'cert.pem')));
+  assert.match(cert.subjectAltName ?? '', /DNS:localhost, IP Address:127\.0\.0\.1/, 'names the loopback addresses it is reached at');
   const st = await stat(join(dir, 'key.pem'));
   assert.equal(st.mode & 0o077, 0, 'private key readable by its owner only');
   const before = st.mtimeMs;

@@ -1,16 +1,13 @@
 /**
  * TLS for the gateway: a certificate and key given as files, or a self-signed pair
  * generated once into the data directory (`<dataDir>/gateway-tls/{cert,key}.pem`) and
- * reused on later starts. Node's crypto has no X.509 writer, so generation runs the
- * `openssl` command (present on every Debian/Ubuntu/macOS host): an ECDSA P-256 key, a
- * certificate valid 825 days for localhost, 127.0.0.1, ::1 and the extra names given.
+ * reused on later starts (lib/self-signed.ts runs `openssl`, present on every
+ * Debian/Ubuntu/macOS host): an ECDSA P-256 key, a certificate valid 825 days for
+ * localhost, 127.0.0.1, ::1 and the extra names given.
  */
-import { execFile } from 'node:child_process';
 import { chmod, mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-
-const run = promisify(execFile);
+import { writeSelfSigned } from '../lib/self-signed.js';
 
 export interface TlsFiles {
   certFile: string;
@@ -43,15 +40,7 @@ export async function ensureSelfSigned(dir: string, hostnames: string[]): Promis
   if ((await exists(certFile)) && (await exists(keyFile))) return { certFile, keyFile };
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const names = ['DNS:localhost', 'IP:127.0.0.1', 'IP:::1', ...hostnames.map((h) => (isIp(h) ? `IP:${h}` : `DNS:${h}`))];
-  try {
-    await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '825',
-      '-subj', '/CN=aloft-gateway', '-addext', `subjectAltName=${[...new Set(names)].join(',')}`,
-    ], { timeout: 30_000 });
-  } catch (err) {
-    throw new Error(`could not generate a self-signed certificate with openssl: ${(err as Error).message.split('\n')[0]}`);
-  }
+  await writeSelfSigned({ keyFile, certFile }, { commonName: 'aloft-gateway', days: 825, altNames: [...new Set(names)] });
   await chmod(keyFile, 0o600);
   return { certFile, keyFile };
 }

@@ -4,8 +4,8 @@
  * the machine inside its user-data (the key proxy serves it), the public certificate stays
  * on the deployment, and the health probe and the gateway pin it.
  *
- * Node's crypto has no X.509 writer, so generation runs `openssl` (as gateway/tls.ts does)
- * in a private temporary directory that is removed at once.
+ * Node's crypto has no X.509 writer, so generation runs `openssl`, here in a private
+ * temporary directory that is removed at once.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -20,22 +20,31 @@ export interface CertificatePair {
   keyPem: string;
 }
 
+/**
+ * Writes an ECDSA P-256 key and a self-signed certificate for it to the two files, with
+ * `openssl req -x509`; `altNames` (`DNS:…`, `IP:…`) become its subjectAltName. The one
+ * openssl call of the project: this module's per-deployment pairs and the gateway's own.
+ */
+export async function writeSelfSigned(files: { keyFile: string; certFile: string }, o: { commonName: string; days: number; altNames?: string[] }): Promise<void> {
+  try {
+    await run('openssl', [
+      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+      '-keyout', files.keyFile, '-out', files.certFile, '-days', String(o.days), '-subj', `/CN=${o.commonName}`,
+      ...(o.altNames?.length ? ['-addext', `subjectAltName=${o.altNames.join(',')}`] : []),
+    ], { timeout: 30_000 });
+  } catch (err) {
+    throw new Error(`could not generate a self-signed certificate with openssl: ${(err as Error).message.split('\n')[0]}`);
+  }
+}
+
 /** An ECDSA P-256 key and a self-signed certificate for it (CN only; the peer pins it, so no SAN is needed). */
 export async function generateSelfSigned(commonName: string, days = 3650): Promise<CertificatePair> {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(commonName)) throw new Error(`certificate name "${commonName}" must be 1-64 letters, digits, _ . or -`);
   const dir = await mkdtemp(join(tmpdir(), 'aloft-cert-'));
   try {
-    const keyFile = join(dir, 'key.pem');
-    const certFile = join(dir, 'cert.pem');
-    try {
-      await run('openssl', [
-        'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', String(days), '-subj', `/CN=${commonName}`,
-      ], { timeout: 30_000 });
-    } catch (err) {
-      throw new Error(`could not generate a certificate with openssl: ${(err as Error).message.split('\n')[0]}`);
-    }
-    const [certPem, keyPem] = await Promise.all([readFile(certFile, 'utf8'), readFile(keyFile, 'utf8')]);
+    const files = { keyFile: join(dir, 'key.pem'), certFile: join(dir, 'cert.pem') };
+    await writeSelfSigned(files, { commonName, days });
+    const [certPem, keyPem] = await Promise.all([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8')]);
     return { certPem, keyPem };
   } finally {
     await rm(dir, { recursive: true, force: true });
