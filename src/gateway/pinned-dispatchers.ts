@@ -6,6 +6,7 @@
  * check on the hot path, nothing more.
  */
 import { Agent } from 'undici';
+import { pinnedTls } from '../lib/self-signed.js';
 import type { RouteTarget } from './types.js';
 
 export interface UpstreamDispatchers {
@@ -27,7 +28,7 @@ export function createUpstreamDispatchers(options: Agent.Options, maxPinned = 10
       pinned.delete(oldest);
       void agent.close().catch(() => agent.destroy());
     }
-    a = new Agent({ ...options, connect: { ...(options.connect as object), ca: pem, checkServerIdentity: () => undefined } });
+    a = new Agent({ ...options, connect: { ...(options.connect as object), ...pinnedTls(pem) } });
     pinned.set(pem, a);
     return a;
   }

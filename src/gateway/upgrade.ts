@@ -10,6 +10,7 @@ import type { Duplex } from 'node:stream';
 import { upstreamRequestHeaders } from './headers.js';
 import { sendSocketError } from './respond.js';
 import { upstreamPath } from './route.js';
+import { pinnedTls } from '../lib/self-signed.js';
 import type { RouteTarget } from './types.js';
 
 export interface UpgradeOptions {
@@ -39,7 +40,7 @@ export function forwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffe
       headers: upstreamRequestHeaders(req, { secretHeader: target.upstreamSecretHeader ?? opts.secretHeader, secret: target.upstreamSecret, upgrade: true, tls: opts.tls }),
       timeout: opts.connectMs,
       // A cloud machine: trust exactly its certificate (it is reached by IP, which the certificate does not name).
-      ...(base.protocol === 'https:' && target.upstreamCaPem ? { ca: target.upstreamCaPem, checkServerIdentity: () => undefined, agent: false } : {}),
+      ...(base.protocol === 'https:' && target.upstreamCaPem ? { ...pinnedTls(target.upstreamCaPem), agent: false } : {}),
     });
     upReq.on('timeout', () => upReq.destroy(new Error('upstream timeout')));
     socket.on('error', () => upReq.destroy());
