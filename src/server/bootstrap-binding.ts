@@ -86,9 +86,6 @@ export function renderUserDataHook(opts: RenderHookOptions): (input: UserDataInp
   };
 }
 
-// Compared against when a deployment has no token, so a miss costs the same hash and compare.
-const NO_HASH = '0'.repeat(64);
-
 export interface AgentDepsOptions {
   now?: () => number;
 }
@@ -117,9 +114,8 @@ export function agentCallbackDeps(db: Kysely<DB>, opts: AgentDepsOptions = {}): 
     async verifyAgentToken(id, token) {
       // A destroyed deployment's hash is cleared by destroyJob: its token opens nothing.
       const row = await db.selectFrom('deployments').select(['agent_token_hash', 'status']).where('id', '=', id).executeTakeFirst();
-      const hash = row && row.status !== 'destroyed' && row.agent_token_hash ? row.agent_token_hash : null;
-      const ok = verifyAgentToken(token, hash ?? NO_HASH);
-      return hash !== null && ok;
+      // No token (or a destroyed deployment) costs the same hash and compare as a wrong one.
+      return verifyAgentToken(token, row && row.status !== 'destroyed' ? row.agent_token_hash : null);
     },
 
     async recordStage(id, stage, message, logTail) {
