@@ -19,7 +19,7 @@ import { PermanentJobError } from '../queue/worker.js';
 import { loadSshPublicKeys } from '../spec/ssh-keys.js';
 import type { Spec } from '../spec/schema.js';
 import { advanceActivity } from '../store/deployments.js';
-import { appendEvent } from '../store/events.js';
+import { appendEvent, latestAgentEvent } from '../store/events.js';
 import type { DB } from '../store/types.js';
 
 export interface RenderHookOptions {
@@ -97,17 +97,8 @@ export function agentCallbackDeps(db: Kysely<DB>, opts: AgentDepsOptions = {}): 
 
   async function previousBusy(id: string): Promise<boolean | null> {
     if (lastBusy.has(id)) return lastBusy.get(id)!;
-    const row = await db
-      .selectFrom('events')
-      .select('data_json')
-      .where('deployment_id', '=', id)
-      .where('type', '=', 'agent')
-      .where('message', 'like', 'heartbeat%')
-      .orderBy('id', 'desc')
-      .limit(1)
-      .executeTakeFirst();
-    if (!row?.data_json) return null;
-    return (JSON.parse(row.data_json) as { busy?: boolean }).busy ?? null;
+    const last = await latestAgentEvent(db, id, 'heartbeat');
+    return (last?.data as { busy?: boolean } | undefined)?.busy ?? null;
   }
 
   return {

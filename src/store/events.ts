@@ -57,21 +57,29 @@ export interface AgentStage {
 }
 
 /**
- * The latest stage a deployment's on-host agent reported at or after `since` (epoch ms),
- * or null. Wait-ready reads it: a machine whose bootstrap failed will never answer.
+ * The data of the latest `agent` event of one kind (its message starts `stage ` or
+ * `heartbeat`) recorded at or after `since` (epoch ms), with its time; null when none.
  */
-export async function latestAgentStage(db: Kysely<DB>, deploymentId: string, since: number): Promise<AgentStage | null> {
+export async function latestAgentEvent(db: Kysely<DB>, deploymentId: string, kind: 'stage' | 'heartbeat', since = 0): Promise<{ at: number; data: Record<string, unknown> } | null> {
   const row = await db
     .selectFrom('events')
     .select(['at', 'data_json'])
     .where('deployment_id', '=', deploymentId)
     .where('type', '=', 'agent')
-    .where('message', 'like', 'stage %')
+    .where('message', 'like', `${kind}%`)
     .where('at', '>=', since)
     .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
-  if (!row?.data_json) return null;
-  const data = JSON.parse(row.data_json) as { stage?: string; message?: string };
-  return data.stage ? { stage: data.stage, message: data.message ?? null, at: row.at } : null;
+  return row?.data_json ? { at: Number(row.at), data: JSON.parse(row.data_json) as Record<string, unknown> } : null;
+}
+
+/**
+ * The latest stage a deployment's on-host agent reported at or after `since` (epoch ms),
+ * or null. Wait-ready reads it: a machine whose bootstrap failed will never answer.
+ */
+export async function latestAgentStage(db: Kysely<DB>, deploymentId: string, since: number): Promise<AgentStage | null> {
+  const e = await latestAgentEvent(db, deploymentId, 'stage', since);
+  const data = e?.data as { stage?: string; message?: string } | undefined;
+  return e && data?.stage ? { stage: data.stage, message: data.message ?? null, at: e.at } : null;
 }
