@@ -24,10 +24,17 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// The CLI tests run the compiled dist/: build it once here, before any of them starts
+// (test/helpers/cli.ts ensureBuilt then does nothing).
+const build = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+if (build.status !== 0) {
+  console.error('the build of dist/ failed');
+  process.exit(1);
+}
 const concurrency = process.env.ALOFT_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1' } },
+  { stdio: 'inherit', env: { ...process.env, NODE_NO_WARNINGS: '1', ALOFT_TEST_BUILT: '1' } },
 );
 process.exit(r.status ?? 1);

@@ -16,8 +16,13 @@ import { dropSchema } from '../../src/store/db.js';
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = join(ROOT, 'bin', 'aloft.js');
 
-/** The compiled CLI must be current: tests build it once per process if dist/ is stale. */
-let built = false;
+/**
+ * The compiled CLI must be current. scripts/run-tests.mjs builds dist/ once before any test
+ * runs and says so in ALOFT_TEST_BUILT: test files run two at a time, and a build in one
+ * rewrites dist/ under a CLI the other is starting (it once loaded a half-written module).
+ * A test file run on its own builds here, once per process.
+ */
+let built = process.env.ALOFT_TEST_BUILT === '1';
 export function ensureBuilt(): void {
   if (built) return;
   const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { encoding: 'utf8' });
