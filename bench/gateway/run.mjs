@@ -146,10 +146,10 @@ async function main() {
     'node-floor': { base: `${floorUrl}/d/bench`, headers: { 'x-aloft-key': key }, pid: floor.pid },
   };
   // Warm every server up once (JIT, connection pools) before any cell is measured.
-  for (const t of Object.values(targets)) {
-    for (const path of ['/json', '/sse-burst']) await autocannon({ url: t.base + path, headers: t.headers, connections: CONNECTIONS, duration: 3 });
-  }
   const scenarios = (process.env.BENCH_SCENARIOS ?? '/json,/sse,/sse-burst').split(',');
+  for (const t of Object.values(targets)) {
+    for (const path of ['/json', '/sse-burst'].filter((p) => scenarios.includes(p))) await autocannon({ url: t.base + path, headers: t.headers, connections: CONNECTIONS, duration: 3 });
+  }
   const results = {};
   for (const s of scenarios) {
     results[s] = {};

@@ -34,9 +34,19 @@ export interface UpstreamHeaderOptions {
  * http.request both take it; duplicates keep their order).
  */
 export function upstreamRequestHeaders(req: IncomingMessage, opts: UpstreamHeaderOptions): string[] {
-  const raw = req.rawHeaders;
+  return forwardedHeaders(req.rawHeaders, { connection: req.headers.connection, host: req.headers.host, remoteAddress: req.socket.remoteAddress }, opts);
+}
+
+/** What upstreamRequestHeaders needs of a request, for callers without an IncomingMessage (the fast lane). */
+export interface ForwardedFrom {
+  connection?: string;
+  host?: string;
+  remoteAddress?: string;
+}
+
+export function forwardedHeaders(raw: string[], from: ForwardedFrom, opts: UpstreamHeaderOptions): string[] {
   const secretLc = opts.secretHeader.toLowerCase();
-  const dropExtra = connectionTokens(req.headers);
+  const dropExtra = connectionTokens(from.connection);
   const out: string[] = [];
   let xff: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
@@ -57,10 +67,10 @@ export function upstreamRequestHeaders(req: IncomingMessage, opts: UpstreamHeade
     if (dropExtra && dropExtra.has(lc)) continue;
     out.push(name, value);
   }
-  const ip = req.socket.remoteAddress ?? '';
+  const ip = from.remoteAddress ?? '';
   out.push('x-forwarded-for', xff ? `${xff}, ${ip}` : ip);
   out.push('x-forwarded-proto', opts.tls ? 'https' : 'http');
-  if (req.headers.host) out.push('x-forwarded-host', req.headers.host);
+  if (from.host) out.push('x-forwarded-host', from.host);
   if (opts.secret !== null) out.push(opts.secretHeader, opts.secret);
   return out;
 }
@@ -70,8 +80,7 @@ function isAloftBearer(value: string): boolean {
 }
 
 /** Extra hop-by-hop names listed in `Connection: a, b`. */
-function connectionTokens(headers: IncomingHttpHeaders): Set<string> | null {
-  const c = headers.connection;
+function connectionTokens(c: string | undefined): Set<string> | null {
   if (!c) return null;
   // Nearly every client sends just `keep-alive` (or `close`): no list to build.
   const lc = c.length <= 10 ? c.toLowerCase() : '';
@@ -84,11 +93,20 @@ function connectionTokens(headers: IncomingHttpHeaders): Set<string> | null {
   return set.size ? set : null;
 }
 
+/**
+ * Hop-by-hop response headers that never reach the client, given in lowercase. The framing
+ * headers (transfer-encoding, trailer) are not here: node:http re-frames the body itself
+ * (clientResponseHeaders drops them), while the fast lane passes the body's bytes as they are.
+ */
+export function isHopByHopResponseHeader(lc: string): boolean {
+  return lc === 'connection' || lc === 'keep-alive' || lc === 'upgrade' || lc.startsWith('proxy-');
+}
+
 /** Response headers for the client, without hop-by-hop ones. */
 export function clientResponseHeaders(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const out: IncomingHttpHeaders = {};
   for (const k in headers) {
-    if (k === 'connection' || k === 'keep-alive' || k === 'transfer-encoding' || k === 'trailer' || k === 'upgrade' || k.startsWith('proxy-')) continue;
+    if (k === 'transfer-encoding' || k === 'trailer' || isHopByHopResponseHeader(k)) continue;
     out[k] = headers[k];
   }
   return out;
@@ -96,5 +114,9 @@ export function clientResponseHeaders(headers: IncomingHttpHeaders): IncomingHtt
 
 export function acceptsHtml(req: IncomingMessage): boolean {
   const a = req.headers.accept;
-  return typeof a === 'string' && a.includes('text/html');
+  return typeof a === 'string' && acceptsHtmlValue(a);
+}
+
+export function acceptsHtmlValue(accept: string): boolean {
+  return accept.includes('text/html');
 }

@@ -5,7 +5,6 @@
  * presented key finds its row by prefix and is then checked by hash in constant time.
  */
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { IncomingHttpHeaders } from 'node:http';
 import { hashToken, tokenMatches } from '../lib/tokens.js';
 import type { StoredKey } from './types.js';
 
@@ -56,8 +55,15 @@ export function verifyKey(presented: string, stored: Pick<StoredKey, 'hash'>): b
 /** Header names that may carry a client key; all are removed before forwarding. */
 export const KEY_HEADERS = ['authorization', 'x-aloft-key', 'x-ollama-key'] as const;
 
+/** The headers a key may come in (node:http's IncomingHttpHeaders and the fast lane's fields both fit). */
+export interface KeyHeaders {
+  authorization?: string;
+  'x-aloft-key'?: string | string[];
+  'x-ollama-key'?: string | string[];
+}
+
 /** The key a client presented: `Authorization: Bearer`, `X-Aloft-Key` or `X-Ollama-Key`. */
-export function extractKey(headers: IncomingHttpHeaders): string | null {
+export function extractKey(headers: KeyHeaders): string | null {
   const auth = headers.authorization;
   if (auth && auth.length > 7 && auth.slice(0, 7).toLowerCase() === 'bearer ') {
     const v = auth.slice(7).trim();

@@ -9,7 +9,7 @@ import { Transform, type Readable } from 'node:stream';
 import { errors, type Agent, type Dispatcher } from 'undici';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
 import { sendError } from './respond.js';
-import { upstreamPath } from './route.js';
+import { parsedBase, upstreamPath } from './route.js';
 import type { RouteTarget } from './types.js';
 
 export interface UpstreamTimeouts {
@@ -169,15 +169,4 @@ export function describeUpstreamError(err: Error): { status: number; code: strin
     return { status: 504, code: 'upstream_timeout', message: 'Could not connect to the deployment in time' };
   }
   return { status: 502, code: 'upstream_error', message: 'Could not reach the deployment' };
-}
-
-const bases = new Map<string, URL>();
-function parsedBase(url: string): URL {
-  let u = bases.get(url);
-  if (!u) {
-    if (bases.size > 10_000) bases.clear();
-    u = new URL(url);
-    bases.set(url, u);
-  }
-  return u;
 }

@@ -36,15 +36,23 @@ export function sendSocketError(
     socket.destroy();
     return;
   }
-  const body = JSON.stringify({ error: { code, message } });
-  const lines = [
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}`,
-    'content-type: application/json; charset=utf-8',
-    `content-length: ${Buffer.byteLength(body)}`,
-    'connection: close',
-    ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
-  ];
-  socket.end(lines.join('\r\n') + '\r\n\r\n' + body);
+  socket.end(rawError(status, code, message, headers, { close: true }));
+}
+
+/** The error as the bytes of a whole HTTP/1.1 answer, for raw sockets (upgrades, the fast lane). */
+export function rawError(status: number, code: string, message: string, headers: Record<string, string> = {}, opts: { close?: boolean; head?: boolean } = {}): string {
+  return rawAnswer(status, 'application/json; charset=utf-8', JSON.stringify({ error: { code, message } }), headers, opts);
+}
+
+/**
+ * A whole HTTP/1.1 answer with a body as text; `close` adds `connection: close`, `head`
+ * (the answer to a HEAD request) leaves the body out but keeps its length.
+ */
+export function rawAnswer(status: number, contentType: string, body: string, headers: Record<string, string> = {}, opts: { close?: boolean; head?: boolean } = {}): string {
+  let out = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: ${contentType}\r\ncontent-length: ${Buffer.byteLength(body)}\r\ncache-control: no-store\r\n`;
+  if (opts.close) out += 'connection: close\r\n';
+  for (const k in headers) out += `${k}: ${headers[k]}\r\n`;
+  return out + '\r\n' + (opts.head ? '' : body);
 }
 
 export const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="aloft"' };

@@ -50,3 +50,15 @@ export function upstreamPath(base: URL, path: string): string {
   const prefix = base.pathname === '/' ? '' : base.pathname.replace(/\/$/, '');
   return prefix + path;
 }
+
+const bases = new Map<string, URL>();
+/** The machine's base URL, parsed once (the hot path would otherwise parse it per request). */
+export function parsedBase(url: string): URL {
+  let u = bases.get(url);
+  if (!u) {
+    if (bases.size > 10_000) bases.clear();
+    u = new URL(url);
+    bases.set(url, u);
+  }
+  return u;
+}

@@ -10,21 +10,23 @@
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { createActivityTracker, type ActivityTracker } from './activity.js';
 import { acceptsHtml } from './headers.js';
-import { checkKey, createKeyVerifier, extractKey, keyAllows } from './keys.js';
+import { createAdmission, type Admitted } from './admission.js';
+import { createKeyVerifier } from './keys.js';
+import { createLane, type Lane } from './lane.js';
 import { createGatewayMetrics, NO_DEPLOYMENT, type GatewayMetrics } from './metrics.js';
 import { DEFAULT_UPSTREAM_TIMEOUTS, forward, type UpstreamTimeouts } from './proxy.js';
 import { createRateLimiter, type RateLimitOptions } from './rate-limit.js';
-import { sendError, sendSocketError, startingPage, WWW_AUTHENTICATE } from './respond.js';
+import { sendError, sendSocketError } from './respond.js';
 import { createUpstreamDispatchers } from './pinned-dispatchers.js';
-import { parseRoute } from './route.js';
 import { loadTls, type TlsConfig } from './tls.js';
-import type { GatewayBackend, RouteTarget } from './types.js';
+import type { GatewayBackend } from './types.js';
+import { createUpstreamPool } from './upstream-pool.js';
 import { forwardUpgrade } from './upgrade.js';
-import { createWakeCoordinator, isWakeable, type WakeCoordinator } from './wake.js';
+import { createWakeCoordinator, type WakeCoordinator } from './wake.js';
 
 export const DEFAULT_GATEWAY_PORT = 7080;
 export const DEFAULT_SECRET_HEADER = 'X-Aloft-Upstream-Secret';
@@ -54,6 +56,11 @@ export interface GatewayOptions {
   retryAfter?: { page?: number; timeout?: number };
   wakePollMs?: number;
   metrics?: GatewayMetrics;
+  /**
+   * Plain HTTP/1.1 requests on raw sockets (lane.ts); node:http takes what the lane declines.
+   * Default true; false sends every request through node:http and undici.
+   */
+  fastLane?: boolean;
   onError?: (err: unknown) => void;
 }
 
@@ -93,58 +100,11 @@ export function createGateway(opts: GatewayOptions): Gateway {
   });
   let tlsOn = false;
   const tunnels = new Set<Duplex>();
-  const findKey = (prefix: string) => backend.keys.findByPrefix(prefix);
-  const verifyKey = createKeyVerifier();
 
-  type Admitted = { ok: true; target: RouteTarget; path: string } | { ok: false; status: number; code: string; message: string; headers?: Record<string, string>; html?: string };
-
-  /** Everything before forwarding, shared by HTTP requests and upgrades. */
-  async function admit(req: IncomingMessage, conn: ServerResponse | Duplex, allowHtml: boolean): Promise<Admitted> {
-    const route = parseRoute(req.url ?? '/', req.headers.host, domain);
-    if (!route) return { ok: false, status: 404, code: 'not_found', message: 'No deployment here: use /d/<deployment>/…' };
-    const check = await checkKey(extractKey(req.headers), findKey, Date.now(), verifyKey);
-    if (!check.ok) return { ok: false, status: 401, code: check.code, message: check.message, headers: WWW_AUTHENTICATE };
-    let target = await backend.resolve(route.name);
-    if (!target || target.status === 'destroyed') {
-      // A scoped key learns nothing about other names.
-      return check.key.deploymentId === null
-        ? { ok: false, status: 404, code: 'deployment_not_found', message: `No deployment named ${route.name}` }
-        : { ok: false, status: 403, code: 'forbidden', message: `This key does not open ${route.name}` };
-    }
-    if (!keyAllows(check.key, target.deploymentId)) {
-      return { ok: false, status: 403, code: 'forbidden', message: `This key does not open ${route.name}` };
-    }
-    if (limiter) {
-      const wait = limiter.take(check.key.id);
-      if (wait > 0) return { ok: false, status: 429, code: 'rate_limited', message: 'Too many requests for this key', headers: { 'retry-after': String(wait) } };
-    }
-    activity.touch(target.deploymentId);
-    activity.keyUsed(check.key.id);
-    if (target.status !== 'ready' || !target.upstreamUrl) {
-      if (target.status === 'failed') return { ok: false, status: 502, code: 'deployment_failed', message: `${route.name} has failed` };
-      if (!isWakeable(target.status)) {
-        return { ok: false, status: 503, code: 'unavailable', message: `${route.name} is ${target.status}`, headers: { 'retry-after': String(retryTimeout) } };
-      }
-      const needsStart = target.status === 'stopped' || target.status === 'stopping';
-      if (needsStart && !target.wakeOnRequest) {
-        return { ok: false, status: 503, code: 'stopped', message: `${route.name} is stopped; start it with: aloft start ${route.name}`, headers: { 'retry-after': String(retryTimeout) } };
-      }
-      if (allowHtml && acceptsHtml(req)) {
-        wake.kick(target);
-        return { ok: false, status: 503, code: 'starting', message: `${route.name} is starting`, headers: { 'retry-after': String(retryPage) }, html: startingPage(route.name, retryPage) };
-      }
-      // Only held requests pay for an AbortController (its DOMException is costly on the hot path).
-      const ac = new AbortController();
-      conn.once('close', () => ac.abort());
-      const r = await wake.wait(target, ac.signal);
-      if (!r.ok) {
-        if (r.reason === 'gone') return { ok: false, status: 404, code: 'deployment_not_found', message: r.message };
-        return { ok: false, status: 503, code: r.reason === 'timeout' ? 'starting' : 'wake_failed', message: r.message, headers: { 'retry-after': String(retryTimeout) } };
-      }
-      target = r.target;
-    }
-    return { ok: true, target, path: route.path };
-  }
+  const admitRequest = createAdmission({ backend, domain, verifyKey: createKeyVerifier(), limiter, activity, wake, retryPage, retryTimeout });
+  /** Admission of a node:http request or upgrade. */
+  const admit = (req: IncomingMessage, conn: ServerResponse | Duplex, allowHtml: boolean): Promise<Admitted> =>
+    admitRequest({ url: req.url ?? '/', host: req.headers.host, keyHeaders: req.headers, wantsHtml: allowHtml && acceptsHtml(req), onClose: (fn) => conn.once('close', fn) });
 
   async function onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const t0 = performance.now();
@@ -226,15 +186,46 @@ export function createGateway(opts: GatewayOptions): Gateway {
   }
 
   const clientHeadersMs = opts.timeouts?.clientHeadersMs ?? 30_000;
+  const clientRequestMs = opts.timeouts?.clientRequestMs ?? 600_000;
+  const clientKeepAliveMs = opts.timeouts?.clientKeepAliveMs ?? 60_000;
   const serverOptions: http.ServerOptions = {
     headersTimeout: clientHeadersMs,
     // Node checks these timeouts on this interval (30 s by default): keep it below the timeout.
     connectionsCheckingInterval: Math.max(100, Math.min(30_000, Math.floor(clientHeadersMs / 4))),
-    requestTimeout: opts.timeouts?.clientRequestMs ?? 600_000,
-    keepAliveTimeout: opts.timeouts?.clientKeepAliveMs ?? 60_000,
+    requestTimeout: clientRequestMs,
+    keepAliveTimeout: clientKeepAliveMs,
     noDelay: true,
   };
   let server: http.Server = http.createServer(serverOptions);
+  let lane: Lane | null = null;
+
+  /**
+   * Puts the fast lane in front of node:http: the server's own connection listener (on
+   * 'secureConnection' for TLS, where the handshake is done) is taken off and kept for the
+   * connections the lane hands over, so node:http still tracks and times those out.
+   */
+  function installLane(): void {
+    const event = tlsOn ? 'secureConnection' : 'connection';
+    const listeners = server.listeners(event);
+    if (listeners.length !== 1) throw new Error(`the gateway expected one ${event} listener on node:http's server, found ${listeners.length}`);
+    const httpListener = listeners[0] as (socket: Socket) => void;
+    server.removeListener(event, httpListener);
+    lane = createLane({
+      admit: admitRequest,
+      pool: createUpstreamPool({ connectMs: timeouts.connectMs }),
+      secretHeader,
+      maxBodyBytes,
+      upstream: timeouts,
+      client: { headersMs: clientHeadersMs, requestMs: clientRequestMs, keepAliveMs: clientKeepAliveMs },
+      tls: tlsOn,
+      metrics,
+      activity,
+      handOff: (socket) => httpListener.call(server, socket),
+      onError,
+    });
+    const l = lane;
+    server.on(event, (socket: Socket) => l.accept(socket));
+  }
 
   const gateway: Gateway = {
     activity,
@@ -256,6 +247,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
         socket.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       });
+      if (opts.fastLane !== false) installLane();
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(opts.port ?? DEFAULT_GATEWAY_PORT, host, () => {
@@ -271,6 +263,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
+        lane?.close();
         for (const s of tunnels) s.destroy();
       });
       await activity.close();
