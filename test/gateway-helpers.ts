@@ -5,6 +5,12 @@ import type { TestContext } from 'node:test';
 import { createMemoryBackend, type MemoryBackend } from '../src/gateway/memory-backend.js';
 import { createGateway, type Gateway, type GatewayOptions } from '../src/gateway/server.js';
 
+/** The gateway's two request paths: suites that run on both loop over these. */
+export const LANES = [
+  { label: 'fast lane', fastLane: true },
+  { label: 'node:http', fastLane: false },
+] as const;
+
 export interface Seen {
   method: string;
   url: string;

@@ -39,6 +39,8 @@ export class LaneConnection {
   private closeHooks: (() => void)[] | null = null;
   private req: RequestHead | null = null;
   private t0 = 0;
+  /** Read once: socket.remoteAddress asks the kernel each time. */
+  readonly remoteAddress: string | undefined;
 
   constructor(
     readonly socket: Socket,
@@ -46,6 +48,7 @@ export class LaneConnection {
     private readonly forget: () => void,
   ) {
     socket.setNoDelay(true);
+    this.remoteAddress = socket.remoteAddress;
     socket.on('data', this.onData);
     socket.on('end', this.onEnd);
     socket.on('close', this.onClose);

@@ -60,7 +60,7 @@ export class Exchange implements UpstreamOwner {
     const base = parsedBase(target.upstreamUrl!);
     const headers = forwardedHeaders(
       req.rawHeaders,
-      { connection: req.fields.connection, host: req.fields.host, remoteAddress: conn.socket.remoteAddress },
+      { connection: req.fields.connection, host: req.fields.host, remoteAddress: conn.remoteAddress },
       { secretHeader: target.upstreamSecretHeader ?? o.secretHeader, secret: target.upstreamSecret, tls: o.tls },
     );
     let head = `${req.method} ${upstreamPath(base, path)} HTTP/1.1\r\nhost: ${base.host}\r\n`;
@@ -181,7 +181,7 @@ export class Exchange implements UpstreamOwner {
     for (let i = 0; i < raw.length; i += 2) {
       const lc = raw[i]!.toLowerCase();
       // With a Transfer-Encoding, a Content-Length must not be passed on (RFC 9112 §6.3).
-      if (isHopByHopResponseHeader(lc) || (te && lc === 'content-length')) continue;
+      if (isHopByHopResponseHeader(lc) || (te && lc === 'content-length') || res.connectionHeaders?.has(lc)) continue;
       head += `${raw[i]}: ${raw[i + 1]}\r\n`;
     }
     if (closeAfter) head += 'connection: close\r\n';
@@ -197,7 +197,12 @@ export class Exchange implements UpstreamOwner {
       if (rest !== null) this.clean = false;
       return this.complete();
     }
-    // Head and the first body bytes leave in one write.
+    // Head and the first body bytes leave in one write. A whole small answer (the usual JSON)
+    // is joined into one buffer: cheaper than a corked writev of two.
+    if (rest !== null && f.kind === 'length' && rest.length === f.length && rest.length <= 16 * 1024) {
+      this.write(Buffer.concat([Buffer.from(head, 'latin1'), rest]));
+      return this.complete();
+    }
     s.cork();
     this.write(head);
     if (rest !== null) this.forwardBody(rest);

@@ -470,3 +470,11 @@ test('random splits: the end is found exactly once, at the right place', () => {
     assert.equal(r.done, true);
   }
 });
+
+test('headers the Connection header names are listed as hop-by-hop; close and keep-alive are not', () => {
+  const r = parse(head('HTTP/1.1 200 OK', 'Content-Length: 0', 'Connection: keep-alive, X-Trace', 'connection: X-Other', 'X-Trace: 1'));
+  assert.deepEqual([...(r.connectionHeaders ?? [])].sort(), ['x-other', 'x-trace']);
+  assert.equal(r.keepAlive, true);
+  assert.equal(parse(head('HTTP/1.1 200 OK', 'Content-Length: 0', 'Connection: keep-alive')).connectionHeaders, null);
+  assert.equal(parse(head('HTTP/1.1 200 OK', 'Content-Length: 0')).connectionHeaders, null);
+});

@@ -26,6 +26,8 @@ export interface ResponseHead {
   keepAlive: boolean;
   /** Seconds from `Keep-Alive: timeout=N`, when the machine says how long it keeps idle connections. */
   keepAliveTimeoutS: number | null;
+  /** Other headers the Connection header names (hop-by-hop, not passed on), in lowercase; null when none. */
+  connectionHeaders: Set<string> | null;
 }
 
 export class WireError extends Error {}
@@ -77,6 +79,8 @@ export function parseResponseHead(buf: Buffer, end: number, requestMethod: strin
     rawHeaders.push(name, value);
   }
   const tokens = connection.split(',').map((t) => t.trim());
+  let connectionHeaders: Set<string> | null = null;
+  for (const t of tokens) if (t && t !== 'close' && t !== 'keep-alive') (connectionHeaders ??= new Set()).add(t);
   let keepAlive = http10 ? tokens.includes('keep-alive') : !tokens.includes('close');
   let framing: Framing;
   if (requestMethod === 'HEAD' || status < 200 || status === 204 || status === 304) framing = { kind: 'none' };
@@ -87,7 +91,7 @@ export function parseResponseHead(buf: Buffer, end: number, requestMethod: strin
   else framing = { kind: 'close' };
   // Chunked framing in an HTTP/1.0 answer is faulty (RFC 9112 §6.1): read it, then close.
   if (framing.kind === 'close' || (http10 && hasTe)) keepAlive = false;
-  return { status, reason, rawHeaders, framing, keepAlive, keepAliveTimeoutS };
+  return { status, reason, rawHeaders, framing, keepAlive, keepAliveTimeoutS, connectionHeaders };
 }
 
 const enum Chunk {
