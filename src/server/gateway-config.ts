@@ -14,6 +14,7 @@
  *   ALOFT_GATEWAY_CONNECT_TIMEOUT_MS / _HEADERS_TIMEOUT_MS / _BODY_TIMEOUT_MS   upstream
  *   ALOFT_GATEWAY_CLIENT_HEADERS_TIMEOUT_MS   slow clients (30000)
  *   ALOFT_GATEWAY_FLUSH_MS        activity written to the store every … ms (5000)
+ *   ALOFT_GATEWAY_FAST_LANE=off   every request through node:http + undici (the fast lane is on by default)
  */
 import { join } from 'node:path';
 import type { GatewayOptions } from '../gateway/server.js';
@@ -63,7 +64,15 @@ export function gatewaySettings(env: NodeJS.ProcessEnv, home: string, flags: Gat
       clientHeadersMs: num('ALOFT_GATEWAY_CLIENT_HEADERS_TIMEOUT_MS'),
     },
     activityFlushMs: num('ALOFT_GATEWAY_FLUSH_MS'),
+    fastLane: parseSwitch('ALOFT_GATEWAY_FAST_LANE', env.ALOFT_GATEWAY_FAST_LANE),
   };
+}
+
+function parseSwitch(name: string, v: string | undefined): boolean | undefined {
+  if (v === undefined || v === '') return undefined;
+  if (v === 'on') return true;
+  if (v === 'off') return false;
+  throw new Error(`${name} takes "on" or "off", not ${v}`);
 }
 
 function parseRate(v: string | undefined): GatewayOptions['rateLimit'] {
