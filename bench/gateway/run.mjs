@@ -135,15 +135,15 @@ async function main() {
   const nginx = start('nginx', ['-p', tmp, '-e', join(tmp, 'nginx-error.log'), '-c', join(tmp, 'nginx.conf'), '-g', 'daemon off;']);
   await waitForPort(nginxPort);
   const nginxWorker = Number(readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(/\s+/)[0]);
-  const floor = start(process.execPath, [join(here, 'node-floor.mjs'), `http://127.0.0.1:${upstreamPort}`, secret, key]);
-  const { url: floorUrl } = JSON.parse(await firstLine(floor));
+  const nodeHttp = start(process.execPath, [join(here, 'node-http.mjs'), `http://127.0.0.1:${upstreamPort}`, secret, key]);
+  const { url: nodeHttpUrl } = JSON.parse(await firstLine(nodeHttp));
 
   const targets = {
     direct: { base: `http://127.0.0.1:${upstreamPort}`, headers: { 'x-aloft-upstream-secret': secret }, pid: upstream.pid },
     gateway: { base: `${gatewayUrl}/d/bench`, headers: { 'x-aloft-key': key }, pid: gateway.pid },
     nginx: { base: `http://127.0.0.1:${nginxPort}/d/bench`, headers: { 'x-aloft-key': key }, pid: nginxWorker },
-    // Not a target: the least any Node proxy costs here (node-floor.mjs).
-    'node-floor': { base: `${floorUrl}/d/bench`, headers: { 'x-aloft-key': key }, pid: floor.pid },
+    // Not a target: node:http in front of undici doing the nginx config's work and no more (node-http.mjs).
+    'node-http': { base: `${nodeHttpUrl}/d/bench`, headers: { 'x-aloft-key': key }, pid: nodeHttp.pid },
   };
   // Warm every server up once (JIT, connection pools) before any cell is measured.
   const scenarios = (process.env.BENCH_SCENARIOS ?? '/json,/sse,/sse-burst').split(',');
@@ -189,14 +189,14 @@ function report(results) {
     `gateway/direct SSE throughput (burst, not a target): ${ratio(burst.gateway.rps, burst.direct.rps)}; gateway/nginx: ${ratio(burst.gateway.rps, burst.nginx.rps)}`,
     `gateway/nginx requests/s (SSE paced): ${ratio(sse.gateway.rps, sse.nginx.rps)}, p99 ${ratio(sse.gateway.p99, sse.nginx.p99)}`,
     `CPU per request, gateway/nginx: JSON ${ratio(j.gateway.cpuUsPerReq, j.nginx.cpuUsPerReq)}, SSE paced ${ratio(sse.gateway.cpuUsPerReq, sse.nginx.cpuUsPerReq)}, SSE burst ${ratio(burst.gateway.cpuUsPerReq, burst.nginx.cpuUsPerReq)}`,
-    `The Node floor (node-floor.mjs, not a target), JSON: node-floor/nginx requests/s ${ratio(j['node-floor'].rps, j.nginx.rps)}, CPU per request ${ratio(j['node-floor'].cpuUsPerReq, j.nginx.cpuUsPerReq)}; gateway/node-floor requests/s ${ratio(j.gateway.rps, j['node-floor'].rps)}, CPU per request ${ratio(j.gateway.cpuUsPerReq, j['node-floor'].cpuUsPerReq)}`,
+    `node:http + undici (node-http.mjs, not a target), JSON: node-http/nginx requests/s ${ratio(j['node-http'].rps, j.nginx.rps)}, CPU per request ${ratio(j['node-http'].cpuUsPerReq, j.nginx.cpuUsPerReq)}; gateway/node-http requests/s ${ratio(j.gateway.rps, j['node-http'].rps)}, CPU per request ${ratio(j.gateway.cpuUsPerReq, j['node-http'].cpuUsPerReq)}`,
   ];
   const section = `## Gateway
 
 Measured by \`node bench/gateway/run.mjs\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, Node ${process.version}, ${nginxVersion.replace('nginx version: ', '')} (1 worker).
 autocannon, ${CONNECTIONS} connections, ${DURATION} s per cell after a 2 s warm-up, best of ${ROUNDS} round(s); loopback; upstream, gateway, nginx and autocannon share the machine.
 \`/json\`: 1 KB JSON; \`/sse\`: 64 SSE chunks, one every ${PACE_MS} ms (100 tokens/s at the default 10 ms: a fast LLM), a fixed number of streams per connection (requests/s = streams / time taken); \`/sse-burst\`: the 64 chunks at once.
-\`node-floor\`: a minimal Node proxy (node:http + undici, the nginx config's work and nothing more), the least any Node proxy costs here.
+\`node-http\`: a minimal Node proxy on node:http + undici (the nginx config's work and nothing more), the path the gateway took for every request before its fast lane.
 Latency in ms (time to the last byte). CPU µs/req: user + system CPU of the one process that serves the cell (the upstream for direct, the gateway, the nginx worker) divided by the requests served; it depends far less on the machine's load than req/s does.
 Load average before the run: ${loadBefore}.
 

@@ -1,9 +1,9 @@
-// The floor for any Node proxy on this machine: node:http in front of undici's Agent doing
+// The least a proxy built on node:http and undici costs here: node:http in front of undici's Agent doing
 // what the nginx config does (one header key compared as a string, the upstream secret
 // injected, nothing buffered) and nothing else: no store, no metrics, no activity, no
-// limits. The gateway's distance from this row is its own cost; this row's distance from
-// nginx is Node's. Prints {"url","key"} on stdout.
-// Run with: node bench/gateway/node-floor.mjs <upstream-url> <secret> <key>
+// limits. Before its fast lane (src/gateway/lane.ts) the gateway could not go below this row;
+// this row's distance from nginx is what node:http and undici cost. Prints {"url","key"} on stdout.
+// Run with: node bench/gateway/node-http.mjs <upstream-url> <secret> <key>
 import http from 'node:http';
 import { Agent } from 'undici';
 
