@@ -26,12 +26,16 @@ const enum Phase {
 
 /** Pipelined bytes kept while an answer is in flight before reading pauses. */
 const MAX_PENDING = 64 * 1024;
+/** A head still incomplete after this many reads goes to node:http. */
+const MAX_HEAD_READS = 4;
 
 export class LaneConnection {
   private phase = Phase.Idle;
   /** Bytes read and not yet used: the next request(s). */
   buf: Buffer | null = null;
   private headStartedAt = 0;
+  /** Reads that ended inside the current head. */
+  private headReads = 0;
   private idleSince = performance.now();
   private clientEnded = false;
   private exchange: Exchange | null = null;
@@ -97,11 +101,13 @@ export class LaneConnection {
     if (buf === null || this.phase !== Phase.Idle) return;
     const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
     if (end === -1) {
-      // node:http answers a head that is too long (431).
-      if (buf.length > MAX_HEAD_BYTES) return this.handOff();
+      // A head that is too long (node:http answers 431), or that trickles in over several
+      // reads: llhttp reads it incrementally, where each read here would copy and scan it all again.
+      if (buf.length > MAX_HEAD_BYTES || ++this.headReads > MAX_HEAD_READS) return this.handOff();
       if (this.headStartedAt === 0) this.headStartedAt = performance.now();
       return;
     }
+    this.headReads = 0;
     const head = end + 4 <= MAX_HEAD_BYTES ? parseRequestHead(buf, end) : null;
     if (head === null) return this.handOff();
     this.buf = buf.length > head.headBytes ? buf.subarray(head.headBytes) : null;
@@ -140,7 +146,9 @@ export class LaneConnection {
         : rawError(a.status, a.code, a.message, a.headers, { close: !keep, head });
       return this.answer(a.status, NO_DEPLOYMENT, text, keep);
     }
-    this.exchange = new Exchange(this, req, a.target, a.path, this.t0);
+    const ex = new Exchange(this, req, a.target, a.path, this.t0);
+    this.exchange = ex;
+    ex.start();
   };
 
   private readonly onAdmitFailed = (err: unknown): void => {

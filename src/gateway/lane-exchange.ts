@@ -68,11 +68,13 @@ export class Exchange implements UpstreamOwner {
     this.head = head + '\r\n';
     this.bodyLeft = req.contentLength;
     this.bytesIn = req.headBytes;
-    if (this.bodyLeft > 0 && conn.buf !== null) {
-      const rest = this.clientBody(conn.buf);
-      conn.buf = rest;
-    }
-    o.pool.acquire(target, this, this.onUpstream);
+  }
+
+  /** Takes the body bytes already read and asks for a connection to the machine. */
+  start(): void {
+    const conn = this.conn;
+    if (this.bodyLeft > 0 && conn.buf !== null) conn.buf = this.clientBody(conn.buf);
+    conn.opts.pool.acquire(this.target, this, this.onUpstream);
   }
 
   private readonly onUpstream = (err: UpstreamConnectError | null, up: Upstream | null): void => {
@@ -141,14 +143,17 @@ export class Exchange implements UpstreamOwner {
   onUpstreamData(chunk: Buffer): void {
     if (this.finished) return;
     if (this.res !== null) return this.forwardBody(chunk);
+    // The head may come in pieces: look for its end only in what is new (and the 3 bytes before).
+    let from = this.rbuf === null ? 0 : Math.max(0, this.rbuf.length - 3);
     let buf = this.rbuf === null ? chunk : Buffer.concat([this.rbuf, chunk]);
     for (;;) {
-      const end = buf.indexOf('\r\n\r\n', 0, 'latin1');
+      const end = buf.indexOf('\r\n\r\n', from, 'latin1');
       if (end === -1) {
         if (buf.length > MAX_RESPONSE_HEAD) return this.fail(502, 'upstream_error', 'The deployment sent an invalid answer');
         this.rbuf = buf;
         return;
       }
+      from = 0;
       let res: ResponseHead;
       try {
         res = parseResponseHead(buf, end, this.req.method);
