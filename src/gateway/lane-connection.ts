@@ -13,6 +13,14 @@ import { NO_DEPLOYMENT } from './metrics.js';
 import { rawAnswer, rawError } from './respond.js';
 import { MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from './wire-request.js';
 
+/** Why reading from the client is paused (bits). */
+export enum Hold {
+  /** Pipelined bytes wait in `buf` beyond MAX_PENDING. */
+  Pending = 1,
+  /** The machine's connection is not taking the request body as fast as it comes. */
+  Upstream = 2,
+}
+
 const enum Phase {
   /** Waiting for (the rest of) a request head. */
   Idle,
@@ -69,8 +77,27 @@ export class LaneConnection {
     }
     this.buf = this.buf === null ? chunk : Buffer.concat([this.buf, chunk]);
     if (this.phase === Phase.Idle) this.next();
-    else if (this.buf.length > MAX_PENDING) this.socket.pause();
+    else if (this.buf.length > MAX_PENDING) this.hold(Hold.Pending);
   };
+
+  /** Reading from the client pauses while any reason holds it. */
+  private holds = 0;
+
+  hold(reason: Hold): void {
+    if (this.holds === 0) this.socket.pause();
+    this.holds |= reason;
+  }
+
+  release(reason: Hold): void {
+    if ((this.holds & reason) === 0) return;
+    this.holds &= ~reason;
+    if (this.holds === 0 && this.phase !== Phase.Gone) this.socket.resume();
+  }
+
+  /** `buf` shrank (a request or its body was taken from it): read on if there is room. */
+  taken(): void {
+    if (this.buf === null || this.buf.length <= MAX_PENDING) this.release(Hold.Pending);
+  }
 
   /**
    * The client closed its side. Like node:http (httpAllowHalfOpen off) and nginx, that ends
@@ -116,8 +143,10 @@ export class LaneConnection {
     this.req = head;
     this.t0 = performance.now();
     if (head.url === '/_aloft/health') {
-      this.socket.write(rawAnswer(200, 'application/json', '{"ok":true}', {}, { head: head.method === 'HEAD' }));
-      return this.done(head.keepAlive);
+      // A body sent along is dropped, not read as the next request; one still coming closes the connection.
+      const keep = head.keepAlive && this.bodyBuffered(head);
+      this.socket.write(rawAnswer(200, 'application/json', '{"ok":true}', {}, { close: !keep, head: head.method === 'HEAD' }));
+      return this.done(keep);
     }
     if (head.contentLength > this.opts.maxBodyBytes) {
       const msg = `The request body exceeds ${this.opts.maxBodyBytes} bytes`;
@@ -163,6 +192,7 @@ export class LaneConnection {
     if (n === 0) return true;
     if (this.buf === null || this.buf.length < n) return false;
     this.buf = this.buf.length > n ? this.buf.subarray(n) : null;
+    this.taken();
     return true;
   }
 
@@ -190,7 +220,8 @@ export class LaneConnection {
     }
     this.phase = Phase.Idle;
     this.idleSince = performance.now();
-    if (this.socket.isPaused()) this.socket.resume();
+    this.release(Hold.Upstream);
+    this.taken();
     this.next();
   }
 

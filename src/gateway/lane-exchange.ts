@@ -6,7 +6,7 @@
  * the connection to the machine goes back to the pool only when both sides ended cleanly.
  */
 import { isHopByHopResponseHeader, forwardedHeaders } from './headers.js';
-import type { LaneConnection } from './lane-connection.js';
+import { Hold, type LaneConnection } from './lane-connection.js';
 import { rawError } from './respond.js';
 import { upstreamPath, parsedBase } from './route.js';
 import type { RouteTarget } from './types.js';
@@ -73,7 +73,10 @@ export class Exchange implements UpstreamOwner {
   /** Takes the body bytes already read and asks for a connection to the machine. */
   start(): void {
     const conn = this.conn;
-    if (this.bodyLeft > 0 && conn.buf !== null) conn.buf = this.clientBody(conn.buf);
+    if (this.bodyLeft > 0 && conn.buf !== null) {
+      conn.buf = this.clientBody(conn.buf);
+      conn.taken();
+    }
     conn.opts.pool.acquire(this.target, this, this.onUpstream);
   }
 
@@ -121,12 +124,12 @@ export class Exchange implements UpstreamOwner {
 
   private pauseClient(): void {
     this.clientPaused = true;
-    this.conn.socket.pause();
+    this.conn.hold(Hold.Upstream);
   }
 
   private resumeClient(): void {
     this.clientPaused = false;
-    this.conn.socket.resume();
+    this.conn.release(Hold.Upstream);
   }
 
   onUpstreamDrain(): void {
