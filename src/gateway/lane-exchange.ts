@@ -183,11 +183,11 @@ export class Exchange implements UpstreamOwner {
     this.status = res.status;
     const f = res.framing;
     const closeAfter = f.kind === 'close' || !this.req.keepAlive;
-    const te = f.kind === 'chunked' || (f.kind === 'close' && res.rawHeaders.some((h, i) => i % 2 === 0 && h.toLowerCase() === 'transfer-encoding'));
+    const te = f.kind === 'chunked' || (f.kind === 'close' && res.names.includes('transfer-encoding'));
     let head = `HTTP/1.1 ${res.status} ${res.reason}\r\n`;
     const raw = res.rawHeaders;
     for (let i = 0; i < raw.length; i += 2) {
-      const lc = raw[i]!.toLowerCase();
+      const lc = res.names[i >> 1]!;
       // With a Transfer-Encoding, a Content-Length must not be passed on (RFC 9112 §6.3).
       if (isHopByHopResponseHeader(lc) || (te && lc === 'content-length') || res.connectionHeaders?.has(lc)) continue;
       head += `${raw[i]}: ${raw[i + 1]}\r\n`;

@@ -21,6 +21,8 @@ export interface ResponseHead {
   /** The status line's reason phrase (may be empty). */
   reason: string;
   rawHeaders: string[];
+  /** The header names in lowercase, one per rawHeaders pair. */
+  names: string[];
   framing: Framing;
   /** False when the machine will close this connection after the answer. */
   keepAlive: boolean;
@@ -44,6 +46,7 @@ export function parseResponseHead(buf: Buffer, end: number, requestMethod: strin
   const reason = m[3] ?? '';
   if (status < 100 || !isFieldValue(reason)) throw new WireError('malformed status line');
   const rawHeaders: string[] = [];
+  const names: string[] = [];
   let contentLength = -1;
   let chunked = false;
   let hasTe = false;
@@ -60,7 +63,7 @@ export function parseResponseHead(buf: Buffer, end: number, requestMethod: strin
     const lc = name.toLowerCase();
     if (lc === 'content-length') {
       // `Content-Length: 5, 5` and repeated equal values are one length (RFC 9110 §8.6).
-      for (const part of value.split(',')) {
+      for (const part of value.indexOf(',') === -1 ? [value] : value.split(',')) {
         const v = part.trim();
         if (!/^\d{1,15}$/.test(v)) throw new WireError('malformed content-length');
         if (contentLength !== -1 && Number(v) !== contentLength) throw new WireError('conflicting content-length');
@@ -77,8 +80,10 @@ export function parseResponseHead(buf: Buffer, end: number, requestMethod: strin
       if (t) keepAliveTimeoutS = Number(t[1]);
     }
     rawHeaders.push(name, value);
+    names.push(lc);
   }
-  const tokens = connection.split(',').map((t) => t.trim());
+  // Nearly every machine sends none or just `keep-alive`: no token list to build.
+  const tokens = connection === '' ? [] : connection === ',keep-alive' ? ['keep-alive'] : connection.split(',').map((t) => t.trim());
   let connectionHeaders: Set<string> | null = null;
   for (const t of tokens) if (t && t !== 'close' && t !== 'keep-alive') (connectionHeaders ??= new Set()).add(t);
   let keepAlive = http10 ? tokens.includes('keep-alive') : !tokens.includes('close');
@@ -91,7 +96,7 @@ export function parseResponseHead(buf: Buffer, end: number, requestMethod: strin
   else framing = { kind: 'close' };
   // Chunked framing in an HTTP/1.0 answer is faulty (RFC 9112 §6.1): read it, then close.
   if (framing.kind === 'close' || (http10 && hasTe)) keepAlive = false;
-  return { status, reason, rawHeaders, framing, keepAlive, keepAliveTimeoutS, connectionHeaders };
+  return { status, reason, rawHeaders, names, framing, keepAlive, keepAliveTimeoutS, connectionHeaders };
 }
 
 const enum Chunk {
