@@ -1,8 +1,10 @@
 // The Aloft gateway as the benchmark runs it: its own process, an in-memory backend with
-// one ready deployment ("bench") and one key. Prints {"url","key"} on stdout.
-// Run with: node --import tsx bench/gateway/gateway-process.mjs <upstream-url> <secret>
-const { createGateway } = await import('../../src/gateway/server.ts');
-const { createMemoryBackend } = await import('../../src/gateway/memory-backend.ts');
+// one ready deployment ("bench") and one key. Prints {"url","key"} on stdout. It runs the
+// built dist/ (`npm run build`), as `aloft server` does: under tsx every function would carry
+// esbuild's keepNames wrapper, a cost users never pay.
+// Run with: node bench/gateway/gateway-process.mjs <upstream-url> <secret>
+const { createGateway } = await import('../../dist/gateway/server.js');
+const { createMemoryBackend } = await import('../../dist/gateway/memory-backend.js');
 
 const [upstreamUrl, secret] = process.argv.slice(2);
 const backend = createMemoryBackend();

@@ -23,6 +23,8 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 10);
+/** Requests/s of the fixed-rate CPU cells (0 skips them). */
+const FIXED_RATE = Number(process.env.BENCH_FIXED_RATE ?? 5000);
 const secret = randomBytes(24).toString('base64url');
 const children = [];
 const tmp = mkdtempSync(join(os.tmpdir(), 'aloft-bench-gw-'));
@@ -126,9 +128,11 @@ async function cannon(url, headers, pid, paced) {
 }
 
 async function main() {
+  // The gateway runs from dist/, as `aloft server` does.
+  execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
   const upstream = start(process.execPath, [join(here, 'upstream.mjs')], { BENCH_SECRET: secret, BENCH_PACE_MS: String(PACE_MS) });
   const upstreamPort = Number(await firstLine(upstream));
-  const gateway = start(process.execPath, ['--import', 'tsx', join(here, 'gateway-process.mjs'), `http://127.0.0.1:${upstreamPort}`, secret]);
+  const gateway = start(process.execPath, [join(here, 'gateway-process.mjs'), `http://127.0.0.1:${upstreamPort}`, secret]);
   const { url: gatewayUrl, key } = JSON.parse(await firstLine(gateway));
   const nginxPort = await freePort();
   writeFileSync(join(tmp, 'nginx.conf'), nginxConf(nginxPort, upstreamPort, key));
@@ -162,13 +166,26 @@ async function main() {
       }
     }
   }
-  if (scenarios.length === 3) report(results);
+  // CPU per request at a fixed, unsaturated rate: each proxy does the same work per second, so
+  // the scheduler's share-out of two busy cores (which moves saturated req/s by ±20% between
+  // runs) drops out and what remains is each proxy's own cost.
+  const fixed = {};
+  if (FIXED_RATE > 0 && scenarios.includes('/json')) {
+    for (const name of ['gateway', 'nginx', 'node-http']) {
+      const t = targets[name];
+      process.stderr.write(`/json ${name} at ${FIXED_RATE} req/s…\n`);
+      const cpu0 = cpuSeconds(t.pid);
+      const r = await autocannon({ url: t.base + '/json', headers: t.headers, connections: CONNECTIONS, duration: DURATION, overallRate: FIXED_RATE });
+      fixed[name] = ((cpuSeconds(t.pid) - cpu0) * 1e6) / r.requests.total;
+    }
+  }
+  if (scenarios.length === 3) report(results, fixed);
   else console.log(JSON.stringify(results, null, 1));
 }
 
 const loadBefore = os.loadavg().map((l) => l.toFixed(1)).join(' / ');
 
-function report(results) {
+function report(results, fixed) {
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const nginxVersion = execFileSync('nginx', ['-v'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim() || 'nginx';
   const rows = [];
@@ -182,6 +199,10 @@ function report(results) {
   const burst = results['/sse-burst'];
   const ratio = (a, b) => (a / b).toFixed(2);
   const mark = (ok) => (ok ? 'met' : 'MISSED');
+  const f = fixed;
+  const fixedLine = f.gateway
+    ? [`CPU per request at a fixed ${FIXED_RATE} req/s (JSON, not a target): gateway ${Math.round(f.gateway)} µs, nginx ${Math.round(f.nginx)}, node-http ${Math.round(f['node-http'])}; gateway/nginx ${ratio(f.gateway, f.nginx)}, gateway/node-http ${ratio(f.gateway, f['node-http'])}`]
+    : [];
   const checks = [
     `gateway/nginx requests/s (JSON): ${ratio(j.gateway.rps, j.nginx.rps)} (target >= 0.80: ${mark(j.gateway.rps >= 0.8 * j.nginx.rps)})`,
     `gateway/nginx p99 (JSON): ${ratio(j.gateway.p99, j.nginx.p99)} (target <= 1.50: ${mark(j.gateway.p99 <= 1.5 * j.nginx.p99)})`,
@@ -189,6 +210,7 @@ function report(results) {
     `gateway/direct SSE throughput (burst, not a target): ${ratio(burst.gateway.rps, burst.direct.rps)}; gateway/nginx: ${ratio(burst.gateway.rps, burst.nginx.rps)}`,
     `gateway/nginx requests/s (SSE paced): ${ratio(sse.gateway.rps, sse.nginx.rps)}, p99 ${ratio(sse.gateway.p99, sse.nginx.p99)}`,
     `CPU per request, gateway/nginx: JSON ${ratio(j.gateway.cpuUsPerReq, j.nginx.cpuUsPerReq)}, SSE paced ${ratio(sse.gateway.cpuUsPerReq, sse.nginx.cpuUsPerReq)}, SSE burst ${ratio(burst.gateway.cpuUsPerReq, burst.nginx.cpuUsPerReq)}`,
+    ...fixedLine,
     `node:http + undici (node-http.mjs, not a target), JSON: node-http/nginx requests/s ${ratio(j['node-http'].rps, j.nginx.rps)}, CPU per request ${ratio(j['node-http'].cpuUsPerReq, j.nginx.cpuUsPerReq)}; gateway/node-http requests/s ${ratio(j.gateway.rps, j['node-http'].rps)}, CPU per request ${ratio(j.gateway.cpuUsPerReq, j['node-http'].cpuUsPerReq)}`,
   ];
   const section = `## Gateway

@@ -77,10 +77,10 @@ export class Exchange implements UpstreamOwner {
       conn.buf = this.clientBody(conn.buf);
       conn.taken();
     }
-    conn.opts.pool.acquire(this.target, this, this.onUpstream);
+    conn.opts.pool.acquire(this.target, this);
   }
 
-  private readonly onUpstream = (err: UpstreamConnectError | null, up: Upstream | null): void => {
+  onUpstreamReady(err: UpstreamConnectError | null, up: Upstream | null): void {
     if (this.finished) {
       // The client left while we connected; nothing was sent on it.
       if (up) this.conn.opts.pool.release(up);
@@ -103,7 +103,7 @@ export class Exchange implements UpstreamOwner {
     } else s.write(this.head, 'latin1');
     const ms = this.conn.opts.upstream.headersMs;
     if (ms > 0) this.setDeadline(Deadline.Headers, ms);
-  };
+  }
 
   /** Request body bytes from the client; returns what lies beyond the body (the next request). */
   clientBody(chunk: Buffer): Buffer | null {
@@ -266,7 +266,7 @@ export class Exchange implements UpstreamOwner {
       // one, when nothing of the request body is lost and nothing of an answer came.
       if (wasReused && !this.retried && this.req.contentLength === 0 && this.rbuf === null) {
         this.retried = true;
-        this.conn.opts.pool.acquire(this.target, this, this.onUpstream, true);
+        this.conn.opts.pool.acquire(this.target, this, true);
         return;
       }
       return this.fail(502, 'upstream_error', 'Could not reach the deployment');

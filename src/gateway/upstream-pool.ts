@@ -19,6 +19,8 @@ import type { RouteTarget } from './types.js';
 
 /** Whoever holds a socket gets its events. */
 export interface UpstreamOwner {
+  /** The answer to acquire(): a connection, or why there is none. */
+  onUpstreamReady(err: UpstreamConnectError | null, up: Upstream | null): void;
   onUpstreamData(chunk: Buffer): void;
   onUpstreamDrain(): void;
   /** The socket closed (err: why, when it failed). */
@@ -57,8 +59,8 @@ export interface UpstreamPoolOptions {
 }
 
 export interface UpstreamPool {
-  /** An idle connection or a new one; `fresh` skips the idle ones. Calls back once. */
-  acquire(target: RouteTarget, owner: UpstreamOwner, cb: (err: UpstreamConnectError | null, up: Upstream | null) => void, fresh?: boolean): void;
+  /** An idle connection or a new one, given to owner.onUpstreamReady once; `fresh` skips the idle ones. */
+  acquire(target: RouteTarget, owner: UpstreamOwner, fresh?: boolean): void;
   release(up: Upstream): void;
   /** Closes connections idle for too long; call it now and then. */
   sweep(now: number): void;
@@ -79,7 +81,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     if (list.length === 0) idle.delete(up.key);
   }
 
-  function connect(target: RouteTarget, key: string, url: URL, owner: UpstreamOwner, cb: (err: UpstreamConnectError | null, up: Upstream | null) => void): void {
+  function connect(target: RouteTarget, key: string, url: URL, owner: UpstreamOwner): void {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     const secure = url.protocol === 'https:';
     const port = Number(url.port) || (secure ? 443 : 80);
@@ -99,7 +101,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
     socket.once(secure ? 'secureConnect' : 'connect', () => {
       clearTimeout(timer);
       settled = true;
-      cb(null, up);
+      owner.onUpstreamReady(null, up);
     });
     socket.on('data', (chunk: Buffer) => {
       if (up.owner) up.owner.onUpstreamData(chunk);
@@ -117,7 +119,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
       if (!settled) {
         settled = true;
         const timedOut = up.error instanceof UpstreamConnectError && up.error.timedOut;
-        cb(new UpstreamConnectError(timedOut ? up.error!.message : 'Could not reach the deployment', timedOut), null);
+        owner.onUpstreamReady(new UpstreamConnectError(timedOut ? up.error!.message : 'Could not reach the deployment', timedOut), null);
         return;
       }
       const o = up.owner;
@@ -127,7 +129,7 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
   }
 
   return {
-    acquire(target, owner, cb, fresh = false) {
+    acquire(target, owner, fresh = false) {
       // Local machines (no pinned certificate) are keyed by their URL alone: no string built per request.
       const key = target.upstreamCaPem === undefined ? target.upstreamUrl! : target.upstreamUrl! + '\n' + target.upstreamCaPem;
       if (!fresh) {
@@ -137,11 +139,11 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
           if (list!.length === 0) idle.delete(key);
           up.owner = owner;
           up.reused = true;
-          cb(null, up);
+          owner.onUpstreamReady(null, up);
           return;
         }
       }
-      connect(target, key, parsedBase(target.upstreamUrl!), owner, cb);
+      connect(target, key, parsedBase(target.upstreamUrl!), owner);
     },
     release(up) {
       up.owner = null;
