@@ -1,6 +1,8 @@
 /**
- * The gateway server: a raw node:http(s) server (it is the hot path; no framework),
- * in front of every deployment with `access.gateway: true`.
+ * The gateway server, in front of every deployment with `access.gateway: true`: a node:http(s)
+ * server (no framework) whose connections go first to the fast lane (lane.ts), which proxies
+ * plain HTTP/1.1 requests on raw sockets and hands any other request, with its connection,
+ * back to node:http and undici (onRequest, onUpgrade below). Both paths admit alike (admission.ts):
  *
  *   /d/<deployment>/<path>  or  Host: <deployment>.<domain>
  *     → key check (401) → deployment (404) → scope (403) → rate limit (429)
