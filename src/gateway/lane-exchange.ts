@@ -7,7 +7,7 @@
  */
 import { isHopByHopResponseHeader, forwardedHeaders } from './headers.js';
 import { Hold, type LaneConnection } from './lane-connection.js';
-import { rawError } from './respond.js';
+import { rawError, UPSTREAM_ERRORS, type GatewayError } from './respond.js';
 import { upstreamPath, parsedBase } from './route.js';
 import type { RouteTarget } from './types.js';
 import type { Upstream, UpstreamConnectError, UpstreamOwner } from './upstream-pool.js';
@@ -87,8 +87,8 @@ export class Exchange implements UpstreamOwner {
       return;
     }
     if (err || !up) {
-      if (err?.timedOut) return this.fail(504, 'upstream_timeout', 'Could not connect to the deployment in time');
-      return this.fail(502, 'upstream_error', 'Could not reach the deployment');
+      if (err?.timedOut) return this.fail(UPSTREAM_ERRORS.connectTimeout);
+      return this.fail(UPSTREAM_ERRORS.unreachable);
     }
     this.up = up;
     this.upReused = up.reused;
@@ -152,7 +152,7 @@ export class Exchange implements UpstreamOwner {
     for (;;) {
       const end = buf.indexOf('\r\n\r\n', from, 'latin1');
       if (end === -1) {
-        if (buf.length > MAX_RESPONSE_HEAD) return this.fail(502, 'upstream_error', 'The deployment sent an invalid answer');
+        if (buf.length > MAX_RESPONSE_HEAD) return this.fail(UPSTREAM_ERRORS.invalid);
         this.rbuf = buf;
         return;
       }
@@ -161,7 +161,7 @@ export class Exchange implements UpstreamOwner {
       try {
         res = parseResponseHead(buf, end, this.req.method);
       } catch {
-        return this.fail(502, 'upstream_error', 'The deployment sent an invalid answer');
+        return this.fail(UPSTREAM_ERRORS.invalid);
       }
       const rest = buf.length > end + 4 ? buf.subarray(end + 4) : null;
       if (res.status >= 200) {
@@ -169,7 +169,7 @@ export class Exchange implements UpstreamOwner {
         return this.startAnswer(res, rest);
       }
       // 1xx (103 Early Hints, a stray 100): informational, not relayed; 101 was never asked for.
-      if (res.status === 101) return this.fail(502, 'upstream_error', 'The deployment switched protocols unasked');
+      if (res.status === 101) return this.fail(UPSTREAM_ERRORS.invalid);
       if (rest === null) {
         this.rbuf = null;
         return;
@@ -230,7 +230,7 @@ export class Exchange implements UpstreamOwner {
         end = this.chunked!.feed(chunk);
       } catch {
         // A broken chunked body: the client cannot be told after the head; cut both.
-        return this.fail(502, 'upstream_error', 'The deployment sent an invalid answer');
+        return this.fail(UPSTREAM_ERRORS.invalid);
       }
     } else if (f.kind === 'none') end = 0;
     if (this.deadlineKind === Deadline.Body) this.deadline = performance.now() + this.conn.opts.upstream.bodyIdleMs;
@@ -269,7 +269,7 @@ export class Exchange implements UpstreamOwner {
         this.conn.opts.pool.acquire(this.target, this, true);
         return;
       }
-      return this.fail(502, 'upstream_error', 'Could not reach the deployment');
+      return this.fail(UPSTREAM_ERRORS.unreachable);
     }
     if (this.res.framing.kind === 'close') {
       this.clean = false;
@@ -299,7 +299,7 @@ export class Exchange implements UpstreamOwner {
   }
 
   /** Ends the exchange with an error answer, or by cutting the client off once a head went out. */
-  private fail(status: number, code: string, message: string): void {
+  private fail(e: GatewayError): void {
     if (this.finished) return;
     this.dropUpstream();
     if (this.res !== null) {
@@ -307,9 +307,9 @@ export class Exchange implements UpstreamOwner {
       this.finish();
       return;
     }
-    this.status = status;
+    this.status = e.status;
     const keep = this.req.keepAlive && this.bodyLeft === 0;
-    this.write(Buffer.from(rawError(status, code, message, {}, { close: !keep, head: this.req.method === 'HEAD' })));
+    this.write(Buffer.from(rawError(e.status, e.code, e.message, {}, { close: !keep, head: this.req.method === 'HEAD' })));
     this.finish();
     this.conn.done(keep);
   }
@@ -325,10 +325,10 @@ export class Exchange implements UpstreamOwner {
     if (this.finished) return;
     const requestMs = this.conn.opts.client.requestMs;
     if (this.bodyLeft > 0 && requestMs > 0 && now - this.t0 > requestMs) {
-      return this.fail(408, 'request_timeout', 'The request body took too long');
+      return this.fail({ status: 408, code: 'request_timeout', message: 'The request body took too long' });
     }
     if (this.deadlineKind !== Deadline.None && now > this.deadline) {
-      this.fail(504, 'upstream_timeout', 'The deployment did not answer in time');
+      this.fail(UPSTREAM_ERRORS.answerTimeout);
     }
   }
 

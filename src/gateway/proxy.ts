@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type Readable } from 'node:stream';
 import { errors, type Agent, type Dispatcher } from 'undici';
 import { clientResponseHeaders, upstreamRequestHeaders } from './headers.js';
-import { sendError } from './respond.js';
+import { sendError, UPSTREAM_ERRORS, type GatewayError } from './respond.js';
 import { parsedBase, upstreamPath } from './route.js';
 import type { RouteTarget } from './types.js';
 
@@ -160,13 +160,9 @@ function limitBytes(max: number): Transform {
   });
 }
 
-export function describeUpstreamError(err: Error): { status: number; code: string; message: string } {
+export function describeUpstreamError(err: Error): GatewayError {
   if (err instanceof BodyTooLargeError) return { status: 413, code: 'body_too_large', message: err.message };
-  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError) {
-    return { status: 504, code: 'upstream_timeout', message: 'The deployment did not answer in time' };
-  }
-  if (err instanceof errors.ConnectTimeoutError) {
-    return { status: 504, code: 'upstream_timeout', message: 'Could not connect to the deployment in time' };
-  }
-  return { status: 502, code: 'upstream_error', message: 'Could not reach the deployment' };
+  if (err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError) return UPSTREAM_ERRORS.answerTimeout;
+  if (err instanceof errors.ConnectTimeoutError) return UPSTREAM_ERRORS.connectTimeout;
+  return UPSTREAM_ERRORS.unreachable;
 }

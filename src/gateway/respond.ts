@@ -55,6 +55,20 @@ export function rawAnswer(status: number, contentType: string, body: string, hea
   return out + '\r\n' + (opts.head ? '' : body);
 }
 
+export interface GatewayError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+/** What a client is told when its deployment's machine fails it, on either request path. */
+export const UPSTREAM_ERRORS = {
+  unreachable: { status: 502, code: 'upstream_error', message: 'Could not reach the deployment' },
+  invalid: { status: 502, code: 'upstream_error', message: 'The deployment sent an invalid answer' },
+  connectTimeout: { status: 504, code: 'upstream_timeout', message: 'Could not connect to the deployment in time' },
+  answerTimeout: { status: 504, code: 'upstream_timeout', message: 'The deployment did not answer in time' },
+} as const satisfies Record<string, GatewayError>;
+
 export const WWW_AUTHENTICATE = { 'www-authenticate': 'Bearer realm="aloft"' };
 
 /** The page a browser gets while its deployment starts; it reloads itself. */
