@@ -51,6 +51,8 @@ export class LaneConnection {
   private closeHooks: (() => void)[] | null = null;
   private req: RequestHead | null = null;
   private t0 = 0;
+  /** Why reading from the client is paused now (Hold bits); it reads while none holds it. */
+  private holds = 0;
   /** Read once: socket.remoteAddress asks the kernel each time. */
   readonly remoteAddress: string | undefined;
 
@@ -79,9 +81,6 @@ export class LaneConnection {
     if (this.phase === Phase.Idle) this.next();
     else if (this.buf.length > MAX_PENDING) this.hold(Hold.Pending);
   };
-
-  /** Reading from the client pauses while any reason holds it. */
-  private holds = 0;
 
   hold(reason: Hold): void {
     if (this.holds === 0) this.socket.pause();
@@ -201,10 +200,7 @@ export class LaneConnection {
     // UTF-8: messages may carry names and '…'; the head itself is ASCII.
     const out = Buffer.byteLength(text);
     this.socket.write(text);
-    const m = this.opts.metrics;
-    m.request(label, status, (performance.now() - this.t0) / 1000);
-    m.bytes(label, 'in', this.req!.headBytes);
-    m.bytes(label, 'out', out);
+    this.opts.metrics.answered(label, status, (performance.now() - this.t0) / 1000, this.req!.headBytes, out);
     this.done(keepAlive);
   }
 

@@ -43,7 +43,6 @@ export class Exchange implements UpstreamOwner {
   private deadline = 0;
   private deadlineKind = Deadline.None;
   private upPaused = false;
-  private clientPaused = false;
   private finished = false;
   private readonly endActivity: () => void;
 
@@ -99,7 +98,7 @@ export class Exchange implements UpstreamOwner {
       for (const p of this.pending) s.write(p);
       s.uncork();
       this.pending = null;
-      if (this.clientPaused && this.bodyLeft > 0 && !s.writableNeedDrain) this.resumeClient();
+      if (this.bodyLeft > 0 && !s.writableNeedDrain) this.conn.release(Hold.Upstream);
     } else s.write(this.head, 'latin1');
     const ms = this.conn.opts.upstream.headersMs;
     if (ms > 0) this.setDeadline(Deadline.Headers, ms);
@@ -113,27 +112,17 @@ export class Exchange implements UpstreamOwner {
     this.bytesIn += n;
     if (!this.finished) {
       if (this.up !== null) {
-        if (!this.up.socket.write(part)) this.pauseClient();
+        if (!this.up.socket.write(part)) this.conn.hold(Hold.Upstream);
       } else {
         (this.pending ??= []).push(part);
-        if (this.pending.length > 64) this.pauseClient();
+        if (this.pending.length > 64) this.conn.hold(Hold.Upstream);
       }
     }
     return n < chunk.length ? chunk.subarray(n) : null;
   }
 
-  private pauseClient(): void {
-    this.clientPaused = true;
-    this.conn.hold(Hold.Upstream);
-  }
-
-  private resumeClient(): void {
-    this.clientPaused = false;
-    this.conn.release(Hold.Upstream);
-  }
-
   onUpstreamDrain(): void {
-    if (this.clientPaused) this.resumeClient();
+    this.conn.release(Hold.Upstream);
   }
 
   clientDrained(): void {
@@ -353,9 +342,7 @@ export class Exchange implements UpstreamOwner {
     const m = this.conn.opts.metrics;
     const label = this.target.name;
     // 499: the client left before any answer (nginx's code for it).
-    m.request(label, this.status || 499, (performance.now() - this.t0) / 1000);
-    m.bytes(label, 'in', this.bytesIn);
-    m.bytes(label, 'out', this.bytesOut);
+    m.answered(label, this.status || 499, (performance.now() - this.t0) / 1000, this.bytesIn, this.bytesOut);
     this.endActivity();
     m.streamClosed(label);
   }

@@ -33,3 +33,15 @@ test('exposition: counters, cumulative histogram buckets, gauge, and merging int
   assert.match(text, /aloft_gateway_open_streams\{deployment="llm"\} 1\n/);
   assert.match(text, /aloft_gateway_wakes_total\{deployment="llm"\} 1\n/);
 });
+
+test('answered: one request with its status and latency, and its bytes each way', async () => {
+  const m = createGatewayMetrics();
+  m.answered('app', 404, 0.002, 120, 0);
+  m.answered('app', 200, 0.02, 80, 1500);
+  const text = await m.registry.metrics();
+  assert.match(text, /aloft_gateway_requests_total\{deployment="app",status="404"\} 1\n/);
+  assert.match(text, /aloft_gateway_requests_total\{deployment="app",status="200"\} 1\n/);
+  assert.match(text, /aloft_gateway_request_duration_seconds_count\{deployment="app"\} 2\n/);
+  assert.match(text, /aloft_gateway_bytes_total\{deployment="app",direction="in"\} 200\n/);
+  assert.match(text, /aloft_gateway_bytes_total\{deployment="app",direction="out"\} 1500\n/);
+});

@@ -20,6 +20,8 @@ export interface GatewayMetrics {
   registry: Registry;
   request(deployment: string, status: number, seconds: number): void;
   bytes(deployment: string, direction: 'in' | 'out', n: number): void;
+  /** A request's answer is over: request() and both bytes() in one call. */
+  answered(deployment: string, status: number, seconds: number, bytesIn: number, bytesOut: number): void;
   streamOpened(deployment: string): void;
   streamClosed(deployment: string): void;
   wake(deployment: string): void;
@@ -108,6 +110,11 @@ export function createGatewayMetrics(registry = new Registry()): GatewayMetrics 
       const r = of(deployment);
       if (direction === 'in') r.bytesIn += n;
       else r.bytesOut += n;
+    },
+    answered(deployment, status, seconds, bytesIn, bytesOut) {
+      this.request(deployment, status, seconds);
+      this.bytes(deployment, 'in', bytesIn);
+      this.bytes(deployment, 'out', bytesOut);
     },
     streamOpened: (d) => void of(d).open++,
     streamClosed: (d) => void of(d).open--,

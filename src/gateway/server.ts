@@ -119,9 +119,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     const in0 = sock.bytesRead;
     const out0 = sock.bytesWritten;
     res.once('close', () => {
-      metrics.request(label, res.statusCode, (performance.now() - t0) / 1000);
-      metrics.bytes(label, 'in', sock.bytesRead - in0);
-      metrics.bytes(label, 'out', sock.bytesWritten - out0);
+      metrics.answered(label, res.statusCode, (performance.now() - t0) / 1000, sock.bytesRead - in0, sock.bytesWritten - out0);
     });
     try {
       const len = req.headers['content-length'];
