@@ -46,8 +46,6 @@ export interface LaneOptions {
 
 export interface Lane {
   accept(socket: Socket): void;
-  /** Connections the lane serves now (handed-off ones are node:http's). */
-  size(): number;
   close(): void;
 }
 
@@ -68,7 +66,6 @@ export function createLane(opts: LaneOptions): Lane {
       const c = new LaneConnection(socket, opts, () => conns.delete(c));
       conns.add(c);
     },
-    size: () => conns.size,
     close() {
       clearInterval(sweeper);
       for (const c of conns) c.destroy();

@@ -64,7 +64,6 @@ export interface UpstreamPool {
   release(up: Upstream): void;
   /** Closes connections idle for too long; call it now and then. */
   sweep(now: number): void;
-  idleCount(): number;
   close(): void;
 }
 
@@ -163,11 +162,6 @@ export function createUpstreamPool(opts: UpstreamPoolOptions): UpstreamPool {
           if (now - up.idleSince >= Math.min(idleMs, up.keepAliveMs - 1000)) up.socket.destroy();
         }
       }
-    },
-    idleCount: () => {
-      let n = 0;
-      for (const l of idle.values()) n += l.length;
-      return n;
     },
     close() {
       for (const up of all) up.socket.destroy();
